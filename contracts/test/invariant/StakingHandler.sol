@@ -1,0 +1,882 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Test} from "forge-std/Test.sol";
+import {console} from "forge-std/console.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {CAIToken} from "../../src/CAIToken.sol";
+import {Staking} from "../../src/Staking.sol";
+import {IStaking} from "../../src/interfaces/IStaking.sol";
+import {Lock, LockView, Node, NodeView, Position, Role, StakingParams, Status} from "../../src/staking/StakingTypes.sol";
+
+/// @notice The raw state of one node (Staking's views expose no share counts or accumulators).
+struct Pool {
+    address owner;
+    Role role;
+    Status status;
+    uint16 commissionBps;
+    uint16 pendingCommissionBps;
+    uint40 commissionEffectiveAt;
+    uint256 activeTokens;
+    uint256 activeShares;
+    uint256 accRewardPerShare;
+    uint256 rewardPerTokenPaid;
+    uint256 unbondingTokens;
+    uint256 unbondingShares;
+    uint256 commissionAccrued;
+    uint40 jailedUntil;
+}
+
+/// @notice Staking plus read-only accessors for its internal state (shares, accumulators, reward
+///         debts, lock shares). It inherits Staking and declares no storage, so its layout is
+///         Staking's whatever field order the Node struct has. The suite etches this runtime code
+///         over the fixture's Staking (same `token` immutable): state and behaviour are unchanged,
+///         the accessors are only used by the handler's preconditions and by the invariants.
+contract StakingLens is Staking {
+    constructor(IERC20 token_, StakingParams memory params) Staking(token_, msg.sender, msg.sender, params) {}
+
+    function rawNode(address operator) external view returns (Pool memory p) {
+        Node storage n = _nodes[operator];
+        p.owner = n.owner;
+        p.role = n.role;
+        p.status = n.status;
+        p.commissionBps = n.commissionBps;
+        p.pendingCommissionBps = n.pendingCommissionBps;
+        p.commissionEffectiveAt = n.commissionEffectiveAt;
+        p.activeTokens = n.activeTokens;
+        p.activeShares = n.activeShares;
+        p.accRewardPerShare = n.accRewardPerShare;
+        p.rewardPerTokenPaid = n.rewardPerTokenPaid;
+        p.unbondingTokens = n.unbondingTokens;
+        p.unbondingShares = n.unbondingShares;
+        p.commissionAccrued = n.commissionAccrued;
+        p.jailedUntil = n.jailedUntil;
+    }
+
+    function rawPosition(address operator, address staker) external view returns (uint256, int256) {
+        return (_positions[operator][staker].shares, _positions[operator][staker].rewardDebt);
+    }
+
+    // Aggregates for the invariants, so that a check is a few calls instead of hundreds. They use
+    // the same internal functions as the public views (stakeOf is _stakeOf, pendingRewards is
+    // called as is, a lock's value is computed as in locksOf).
+
+    /// @notice Over `stakers`: the sum of stakeOf(operator, s), of their raw shares, and how many
+    ///         hold shares.
+    function positionTotals(address operator, address[] calldata stakers)
+        external
+        view
+        returns (uint256 stakeSum, uint256 sharesSum, uint256 holders)
+    {
+        Node storage n = _nodes[operator];
+        for (uint256 i; i < stakers.length; ++i) {
+            Position storage p = _positions[operator][stakers[i]];
+            if (p.shares == 0) continue;
+            ++holders;
+            sharesSum += p.shares;
+            stakeSum += _stakeOf(n, p);
+        }
+    }
+
+    /// @notice The sum of stakeOf(o, staker) over `operators`.
+    function stakeTotal(address staker, address[] calldata operators) external view returns (uint256 sum) {
+        for (uint256 i; i < operators.length; ++i) {
+            sum += _stakeOf(_nodes[operators[i]], _positions[operators[i]][staker]);
+        }
+    }
+
+    /// @notice The sum of pendingRewards(o, s) over all pairs.
+    function pendingTotal(address[] calldata operators, address[] calldata stakers)
+        external
+        view
+        returns (uint256 sum)
+    {
+        for (uint256 i; i < operators.length; ++i) {
+            for (uint256 j; j < stakers.length; ++j) {
+                sum += pendingRewards(operators[i], stakers[j]);
+            }
+        }
+    }
+
+    /// @notice The live locks of `stakers` on `operator`: their value, raw shares and number.
+    function lockTotals(address operator, address[] calldata stakers)
+        external
+        view
+        returns (uint256 value, uint256 shares, uint256 count)
+    {
+        Node storage n = _nodes[operator];
+        for (uint256 i; i < stakers.length; ++i) {
+            Lock[] storage locks = _locks[stakers[i]];
+            for (uint256 id; id < locks.length; ++id) {
+                Lock memory l = locks[id];
+                if (l.shares == 0 || _operators[uint8(l.role)][l.nodeIndex] != operator) continue;
+                value += _toTokens(l.shares, n.unbondingTokens, n.unbondingShares);
+                shares += l.shares;
+                ++count;
+            }
+        }
+    }
+
+    /// @notice The value of all live locks of `staker`.
+    function lockValue(address staker) external view returns (uint256 value) {
+        Lock[] storage locks = _locks[staker];
+        for (uint256 id; id < locks.length; ++id) {
+            Lock memory l = locks[id];
+            if (l.shares == 0) continue;
+            Node storage n = _nodes[_operators[uint8(l.role)][l.nodeIndex]];
+            value += _toTokens(l.shares, n.unbondingTokens, n.unbondingShares);
+        }
+    }
+}
+
+/// @notice Drives Staking with 6 stakers and 4 node owners (3 operator keys each, either role)
+///         through every user, slasher, distributor and guardian action, and time. With
+///         fail_on_revert every call it makes must succeed: each action checks its preconditions
+///         (replicating the contract's arithmetic, overflow casts included) and returns early when
+///         the action is impossible. Expected rejections (a lock not matured yet, a jail not over
+///         yet, staking while paused) are exercised through vm.expectRevert.
+/// @dev Ghost accounting: every token that enters or leaves Staking goes through this handler and
+///      is recorded from balance deltas, so the invariant suite can check exact conservation.
+contract StakingHandler is Test {
+    uint256 internal constant PRECISION = 1e18;
+    uint256 internal constant BPS = 10_000;
+
+    uint256 public constant STAKERS = 6;
+    uint256 public constant OWNERS = 4;
+    uint256 public constant OPS_PER_OWNER = 3;
+    uint256 public constant MAX_WARP = 10 days;
+    uint256 public constant MAX_STAKE = 1_000_000 ether;
+    uint256 public constant MAX_FEES = 200_000 ether;
+    uint256 public constant MAX_NOTIFY = 5_000_000 ether;
+
+    StakingLens public immutable staking;
+    CAIToken public immutable cai;
+    address public immutable slasher;
+    address public immutable guardian;
+    address public immutable distributor;
+    address public immutable treasury;
+    address public immutable feePayer;
+    uint256 public immutable treasuryStart;
+
+    /// @dev stakers first (0..5), then owners (6..9); every one of them may stake anywhere.
+    address[] public actors;
+    address[] public owners;
+    address[] internal _candidates; // operator keys, _candidates[o * OPS_PER_OWNER + k] belongs to owners[o]
+    mapping(address operator => address) public ownerOfOperator;
+    address[] internal _registered;
+
+    // ------------------------------------------------------------ ghosts
+    mapping(address actor => uint256) public ghostDeposited; // principal sent in (register, stake)
+    mapping(address actor => uint256) public ghostWithdrawn; // principal paid out (withdraw)
+    mapping(address actor => uint256) public ghostClaimed; // rewards and commission paid out (claim*)
+    uint256 public ghostTotalDeposited;
+    uint256 public ghostTotalWithdrawn;
+    uint256 public ghostTotalClaimed;
+    uint256 public ghostNotified;
+    uint256 public ghostFees;
+    uint256 public ghostSlashed; // treasury balance delta
+    uint256 public ghostSlashedReturned; // sum of slash() return values
+    /// @dev stakes, unstakes and lock withdrawals: each may leave < 1 share's worth of rounding
+    ///      dust in its pool, which accrues to the pool's other holders.
+    uint256 public ghostPoolOps;
+
+    // ------------------------------------------------------------ call summary
+    string[] internal _names;
+    mapping(bytes32 => uint256) internal _done;
+    mapping(bytes32 => uint256) internal _skipped;
+    uint256 public totalCalls;
+
+    constructor(
+        CAIToken cai_,
+        StakingLens staking_,
+        address slasher_,
+        address guardian_,
+        address distributor_,
+        address treasury_
+    ) {
+        cai = cai_;
+        staking = staking_;
+        slasher = slasher_;
+        guardian = guardian_;
+        distributor = distributor_;
+        treasury = treasury_;
+        treasuryStart = cai_.balanceOf(treasury_);
+        feePayer = makeAddr("feePayer");
+        for (uint256 i; i < STAKERS; ++i) {
+            actors.push(makeAddr(string.concat("staker", vm.toString(i))));
+        }
+        for (uint256 o; o < OWNERS; ++o) {
+            address owner = makeAddr(string.concat("owner", vm.toString(o)));
+            owners.push(owner);
+            actors.push(owner);
+            for (uint256 k; k < OPS_PER_OWNER; ++k) {
+                address op = makeAddr(string.concat("operator", vm.toString(o), "_", vm.toString(k)));
+                _candidates.push(op);
+                ownerOfOperator[op] = owner;
+            }
+        }
+        for (uint256 i; i < actors.length; ++i) {
+            _approve(actors[i]);
+        }
+        _approve(feePayer);
+        _approve(distributor);
+
+        string[17] memory names = [
+            "register",
+            "stake",
+            "stake(paused)",
+            "unstake",
+            "withdraw",
+            "withdraw(immature)",
+            "claim",
+            "claimMany",
+            "notifyRewardAmount",
+            "distributeFees",
+            "slash",
+            "unjail",
+            "unjail(early)",
+            "deregister",
+            "updateNode",
+            "setPaused",
+            "warp"
+        ];
+        for (uint256 i; i < names.length; ++i) {
+            _names.push(names[i]);
+        }
+    }
+
+    /// @dev Called once from setUp (after the handler got its tokens): a miner, a second miner and
+    ///      a coordinator, a few stakes and an emission stream, all through the ghost-tracked paths.
+    function bootstrap() external {
+        _doRegister(owners[0], _candidates[0], Role.Miner, staking.minSelfStake(Role.Miner), 1_000);
+        _doRegister(owners[1], _candidates[OPS_PER_OWNER], Role.Miner, 2 * staking.minSelfStake(Role.Miner), 0);
+        _doRegister(
+            owners[2], _candidates[2 * OPS_PER_OWNER], Role.Coordinator, staking.minSelfStake(Role.Coordinator), 500
+        );
+        _doStake(actors[0], _candidates[0], 50_000 ether);
+        _doStake(actors[1], _candidates[OPS_PER_OWNER], 10_000 ether);
+        _doStake(actors[2], _candidates[2 * OPS_PER_OWNER], 300_000 ether);
+        _doNotify(1_000_000 ether, 30 days);
+    }
+
+    // ================================================================= actions
+
+    function register(uint256 ownerSeed, uint256 opSeed, uint256 roleSeed, uint256 stakeSeed, uint256 bpsSeed)
+        external
+    {
+        if (_paused()) return _skip("register");
+        uint256 o = ownerSeed % OWNERS;
+        address op;
+        for (uint256 k; k < OPS_PER_OWNER; ++k) {
+            address candidate = _candidates[o * OPS_PER_OWNER + (opSeed % OPS_PER_OWNER + k) % OPS_PER_OWNER];
+            if (_pool(candidate).status == Status.None) {
+                op = candidate;
+                break;
+            }
+        }
+        if (op == address(0)) return _skip("register");
+        Role role = roleSeed % 3 == 0 ? Role.Coordinator : Role.Miner;
+        uint256 min = staking.minSelfStake(role);
+        uint256 selfStake = _bound(stakeSeed, min, 2 * min);
+        _doRegister(owners[o], op, role, selfStake, uint16(_bound(bpsSeed, 0, BPS)));
+        _did("register");
+    }
+
+    function stake(uint256 actorSeed, uint256 opSeed, uint256 amountSeed) external {
+        if (_registered.length == 0) return _skip("stake");
+        address actor = actors[actorSeed % actors.length];
+        uint256 amount = _amount(amountSeed, MAX_STAKE);
+        address op;
+        for (uint256 k; k < _registered.length; ++k) {
+            address candidate = _registered[(opSeed % _registered.length + k) % _registered.length];
+            if (_canStake(actor, candidate, amount)) {
+                op = candidate;
+                break;
+            }
+        }
+        if (op == address(0)) return _skip("stake");
+        if (_paused()) {
+            _fund(actor, amount);
+            vm.expectRevert(IStaking.Paused.selector);
+            vm.prank(actor);
+            staking.stake(op, amount);
+            return _did("stake(paused)");
+        }
+        _doStake(actor, op, amount);
+        _did("stake");
+    }
+
+    function unstake(uint256 actorSeed, uint256 opSeed, uint256 amountSeed) external {
+        if (_registered.length == 0) return _skip("unstake");
+        address actor = actors[actorSeed % actors.length];
+        for (uint256 k; k < _registered.length; ++k) {
+            address op = _registered[(opSeed % _registered.length + k) % _registered.length];
+            (bool ok, uint256 amount) = _unstakeAmount(actor, op, amountSeed);
+            if (!ok) continue;
+            _doUnstake(actor, op, amount);
+            return _did("unstake");
+        }
+        _skip("unstake");
+    }
+
+    /// @param lockSeed picks the first lock looked at; up to `countSeed % 4 + 1` matured locks are
+    ///        withdrawn together. When the first live lock is not matured and `lockSeed` is even,
+    ///        the handler checks that withdrawing it is rejected instead.
+    function withdraw(uint256 actorSeed, uint256 lockSeed, uint256 countSeed) external {
+        address actor = actors[actorSeed % actors.length];
+        uint256 count = staking.lockCount(actor);
+        if (count == 0) return _skip("withdraw");
+        uint256 want = countSeed % 4 + 1;
+        uint256[] memory ids = new uint256[](want);
+        uint256 found;
+        uint256 expected;
+        for (uint256 k; k < count && found < want; ++k) {
+            uint256 id = (lockSeed % count + k) % count;
+            LockView memory l = staking.locksOf(actor, id, 1)[0];
+            if (l.withdrawn) continue;
+            if (block.timestamp < l.unlockAt) {
+                if (found == 0 && lockSeed % 2 == 0) {
+                    vm.expectRevert(abi.encodeWithSelector(IStaking.LockNotMatured.selector, id, l.unlockAt));
+                    vm.prank(actor);
+                    staking.withdraw(_one(id));
+                    return _did("withdraw(immature)");
+                }
+                continue;
+            }
+            ids[found++] = id;
+            expected += l.amount;
+        }
+        if (found == 0) return _skip("withdraw");
+        assembly ("memory-safe") {
+            mstore(ids, found)
+        }
+        uint256 before = cai.balanceOf(actor);
+        vm.prank(actor);
+        uint256 paid = staking.withdraw(ids);
+        uint256 received = cai.balanceOf(actor) - before;
+        assertEq(received, paid, "withdraw: transfer != return value");
+        // Each withdrawal leaves the pool at the same or a better tokens-per-share rate, so later
+        // locks of the same node are worth at least their preview, and at most 1 wei more each.
+        assertGe(paid, expected, "withdraw: paid below preview");
+        assertLe(paid, expected + found, "withdraw: paid above preview");
+        ghostWithdrawn[actor] += received;
+        ghostTotalWithdrawn += received;
+        ghostPoolOps += found;
+        _did("withdraw");
+    }
+
+    function claim(uint256 actorSeed, uint256 opSeed) external {
+        if (_registered.length == 0) return _skip("claim");
+        address actor = actors[actorSeed % actors.length];
+        address op = _registered[opSeed % _registered.length];
+        if (!_claimOk(op, actor)) return _skip("claim");
+        uint256 expected = staking.pendingRewards(op, actor);
+        uint256 before = cai.balanceOf(actor);
+        vm.prank(actor);
+        uint256 paid = staking.claim(op);
+        uint256 received = cai.balanceOf(actor) - before;
+        assertEq(paid, expected, "claim: paid != pendingRewards");
+        assertEq(received, paid, "claim: transfer != return value");
+        assertEq(staking.pendingRewards(op, actor), 0, "claim: pending left");
+        ghostClaimed[actor] += received;
+        ghostTotalClaimed += received;
+        _did("claim");
+    }
+
+    /// @param mask picks the operators (bit i: registered node i); bit 15 repeats the first one.
+    function claimMany(uint256 actorSeed, uint256 mask) external {
+        if (_registered.length == 0) return _skip("claimMany");
+        address actor = actors[actorSeed % actors.length];
+        address[] memory ops = new address[](_registered.length + 1);
+        uint256 n;
+        uint256 expected;
+        for (uint256 i; i < _registered.length; ++i) {
+            if ((mask >> i) & 1 == 0) continue;
+            if (!_claimOk(_registered[i], actor)) return _skip("claimMany");
+            ops[n++] = _registered[i];
+            expected += staking.pendingRewards(_registered[i], actor);
+        }
+        if (n != 0 && (mask >> 15) & 1 == 1) ops[n++] = ops[0]; // a duplicate pays nothing twice
+        assembly ("memory-safe") {
+            mstore(ops, n)
+        }
+        uint256 before = cai.balanceOf(actor);
+        vm.prank(actor);
+        uint256 paid = staking.claimMany(ops);
+        uint256 received = cai.balanceOf(actor) - before;
+        assertEq(paid, expected, "claimMany: paid != sum of pendingRewards");
+        assertEq(received, paid, "claimMany: transfer != return value");
+        ghostClaimed[actor] += received;
+        ghostTotalClaimed += received;
+        _did("claimMany");
+    }
+
+    function notifyRewardAmount(uint256 amountSeed, uint256 durationSeed) external {
+        uint256 duration = durationSeed % 8 == 0 ? _bound(durationSeed, 1, staking.MAX_PERIOD()) : _bound(durationSeed, 1 hours, 60 days);
+        // amount >= duration makes the new rate at least 1 wei per second
+        uint256 amount = amountSeed % 6 == 0 ? _bound(amountSeed, duration, duration + 1e6) : _bound(amountSeed, duration, MAX_NOTIFY);
+        _doNotify(amount, duration);
+        _did("notifyRewardAmount");
+    }
+
+    function distributeFees(uint256 opSeed, uint256 amountSeed) external {
+        if (_registered.length == 0) return _skip("distributeFees");
+        address op = _registered[opSeed % _registered.length];
+        uint256 amount = _amount(amountSeed, MAX_FEES);
+        (bool ok, Pool memory p) = _accrued(op);
+        if (!ok || !_creditOk(p, amount, p.commissionBps)) return _skip("distributeFees");
+        _fund(feePayer, amount);
+        uint256 before = cai.balanceOf(address(staking));
+        vm.prank(feePayer);
+        staking.distributeFees(op, amount);
+        assertEq(cai.balanceOf(address(staking)) - before, amount, "fees: received");
+        ghostFees += amount;
+        _did("distributeFees");
+    }
+
+    /// @dev bps over 1..10000, with one call in eight taking everything (10000).
+    function slash(uint256 opSeed, uint256 bpsSeed) external {
+        if (_registered.length == 0) return _skip("slash");
+        address op = _registered[opSeed % _registered.length];
+        if (!_accrueOk(op)) return _skip("slash");
+        uint16 bps = bpsSeed % 8 == 0 ? uint16(BPS) : uint16(_bound(bpsSeed, 1, BPS));
+        Pool memory p = _pool(op);
+        uint256 expected = p.activeTokens * bps / BPS + p.unbondingTokens * bps / BPS;
+        uint256 before = cai.balanceOf(treasury);
+        vm.prank(slasher);
+        uint256 slashed = staking.slash(op, bps, keccak256("invariant"));
+        uint256 taken = cai.balanceOf(treasury) - before;
+        assertEq(slashed, expected, "slash: amount");
+        assertEq(taken, slashed, "slash: treasury delta != return value");
+        if (p.status != Status.Deregistered) {
+            assertEq(uint8(_pool(op).status), uint8(Status.Jailed), "slash: not jailed");
+        }
+        ghostSlashed += taken;
+        ghostSlashedReturned += slashed;
+        _did("slash");
+    }
+
+    /// @dev Picks a jailed node; tops its owner's self-stake back up to the minimum first when
+    ///      needed (and possible). A jail that is not over yet is checked to be rejected instead.
+    function unjail(uint256 opSeed, uint256 topUpSeed) external {
+        for (uint256 k; k < _registered.length; ++k) {
+            address op = _registered[(opSeed % _registered.length + k) % _registered.length];
+            Pool memory p = _pool(op);
+            if (p.status != Status.Jailed) continue;
+            if (block.timestamp < p.jailedUntil) {
+                vm.expectRevert(abi.encodeWithSelector(IStaking.StillJailed.selector, uint256(p.jailedUntil)));
+                vm.prank(p.owner);
+                staking.unjail(op);
+                return _did("unjail(early)");
+            }
+            uint256 min = staking.minSelfStake(p.role);
+            uint256 own = staking.stakeOf(op, p.owner);
+            if (own < min) {
+                uint256 topUp = min - own + _bound(topUpSeed, 0, min);
+                if (_paused() || !_canStake(p.owner, op, topUp)) continue;
+                _doStake(p.owner, op, topUp);
+                if (staking.stakeOf(op, p.owner) < min) continue; // rounding kept it just below
+            }
+            if (!_accrueOk(op) || uint256(_rewardable()) + _pool(op).activeTokens > type(uint96).max) continue;
+            vm.prank(p.owner);
+            staking.unjail(op);
+            return _did("unjail");
+        }
+        _skip("unjail");
+    }
+
+    function deregister(uint256 opSeed) external {
+        for (uint256 k; k < _registered.length; ++k) {
+            address op = _registered[(opSeed % _registered.length + k) % _registered.length];
+            Pool memory p = _pool(op);
+            if (p.status == Status.Deregistered || !_accrueOk(op)) continue;
+            vm.prank(p.owner);
+            staking.deregister(op);
+            return _did("deregister");
+        }
+        _skip("deregister");
+    }
+
+    /// @dev A raise (scheduled after commissionDelay) when `raise` is odd, else a cut (immediate,
+    ///      and cancels a scheduled raise).
+    function updateNode(uint256 opSeed, uint256 bpsSeed, uint256 raise) external {
+        for (uint256 k; k < _registered.length; ++k) {
+            address op = _registered[(opSeed % _registered.length + k) % _registered.length];
+            Pool memory p = _pool(op);
+            if (p.status == Status.Deregistered || !_accrueOk(op)) continue;
+            uint256 current = staking.getNode(op).commissionBps; // a due raise counts already
+            uint16 bps;
+            if (raise % 2 == 1) {
+                if (current == BPS) continue;
+                bps = uint16(_bound(bpsSeed, current + 1, BPS));
+            } else {
+                bps = uint16(_bound(bpsSeed, 0, current));
+            }
+            vm.prank(p.owner);
+            staking.updateNode(op, bps, "ipfs://node", "https://node.example");
+            NodeView memory v = staking.getNode(op);
+            if (bps > current) {
+                assertEq(v.commissionBps, current, "raise applied early");
+                assertEq(v.pendingCommissionBps, bps, "raise not scheduled");
+                assertEq(v.commissionEffectiveAt, block.timestamp + staking.commissionDelay(), "raise time");
+            } else {
+                assertEq(v.commissionBps, bps, "cut not applied");
+                assertEq(v.commissionEffectiveAt, 0, "raise not cancelled");
+            }
+            return _did("updateNode");
+        }
+        _skip("updateNode");
+    }
+
+    /// @dev Unpauses at once when paused, pauses one call in two otherwise.
+    function setPaused(uint256 seed) external {
+        bool paused = _paused();
+        if (!paused && seed % 2 == 0) return _skip("setPaused");
+        vm.prank(guardian);
+        staking.setPaused(!paused);
+        _did("setPaused");
+    }
+
+    function warp(uint256 seed) external {
+        skip(seed % 4 == 0 ? _bound(seed, 1, 1 hours) : _bound(seed, 1, MAX_WARP));
+        _did("warp");
+    }
+
+    // ================================================================= full exit
+
+    /// @notice Everyone leaves: owners deregister, every actor claims everything and unstakes all,
+    ///         time passes the unbonding period, every lock is withdrawn. Every step must succeed
+    ///         and pay what the views promised. Returns the number of positions that could not
+    ///         unstake although they were worth something (stuck funds).
+    function exitAll() external returns (uint256 stuck) {
+        if (_paused()) {
+            vm.prank(guardian);
+            staking.setPaused(false); // not needed for exits; only so that nothing depends on it
+        }
+        for (uint256 i; i < _registered.length; ++i) {
+            address op = _registered[i];
+            Pool memory p = _pool(op);
+            if (p.status == Status.Deregistered) continue;
+            require(_accrueOk(op), "exit: accrue would overflow");
+            vm.prank(p.owner);
+            staking.deregister(op);
+        }
+        for (uint256 a; a < actors.length; ++a) {
+            address actor = actors[a];
+            uint256 expected;
+            for (uint256 i; i < _registered.length; ++i) {
+                require(_claimOk(_registered[i], actor), "exit: claim would overflow");
+                expected += staking.pendingRewards(_registered[i], actor);
+            }
+            uint256 before = cai.balanceOf(actor);
+            vm.prank(actor);
+            uint256 paid = staking.claimMany(_registered);
+            assertEq(paid, expected, "exit: claimMany != pending");
+            uint256 received = cai.balanceOf(actor) - before;
+            ghostClaimed[actor] += received;
+            ghostTotalClaimed += received;
+        }
+        // Several passes: an exit leaves rounding dust in its pool, which can lift another
+        // position that was worth 0 wei to 1 wei. Positions worth 0 wei are left (they hold only
+        // shares worth less than a wei).
+        for (uint256 pass; pass < 10; ++pass) {
+            bool progress;
+            stuck = 0;
+            for (uint256 a; a < actors.length; ++a) {
+                address actor = actors[a];
+                for (uint256 i; i < _registered.length; ++i) {
+                    address op = _registered[i];
+                    uint256 amount = staking.stakeOf(op, actor);
+                    if (amount == 0) continue;
+                    if (!_unstakeOk(actor, op, amount)) {
+                        ++stuck;
+                        console.log("exit: cannot unstake", actor, op, amount);
+                        continue;
+                    }
+                    _doUnstake(actor, op, amount);
+                    assertEq(staking.stakeOf(op, actor), 0, "exit: stake left after full unstake");
+                    progress = true;
+                }
+            }
+            if (!progress) break;
+        }
+        skip(staking.unbondingPeriod());
+        for (uint256 a; a < actors.length; ++a) {
+            address actor = actors[a];
+            uint256 count = staking.lockCount(actor);
+            uint256[] memory ids = new uint256[](count);
+            uint256 n;
+            for (uint256 id; id < count; ++id) {
+                if (!staking.locksOf(actor, id, 1)[0].withdrawn) ids[n++] = id;
+            }
+            assembly ("memory-safe") {
+                mstore(ids, n)
+            }
+            uint256 before = cai.balanceOf(actor);
+            vm.prank(actor);
+            staking.withdraw(ids);
+            uint256 received = cai.balanceOf(actor) - before;
+            ghostWithdrawn[actor] += received;
+            ghostTotalWithdrawn += received;
+            ghostPoolOps += n;
+        }
+    }
+
+    // ================================================================= views for the suite
+
+    function registered() external view returns (address[] memory) {
+        return _registered;
+    }
+
+    function actorCount() external view returns (uint256) {
+        return actors.length;
+    }
+
+    function ghostFunded() public view returns (uint256) {
+        return ghostNotified + ghostFees;
+    }
+
+    function pool(address op) external view returns (Pool memory) {
+        return _pool(op);
+    }
+
+    function positionShares(address op, address staker) public view returns (uint256 shares) {
+        (shares,) = staking.rawPosition(op, staker);
+    }
+
+    function allActors() external view returns (address[] memory) {
+        return actors;
+    }
+
+    function callSummary() external view {
+        console.log("---- StakingHandler call summary (done / skipped) ----");
+        for (uint256 i; i < _names.length; ++i) {
+            bytes32 key = keccak256(bytes(_names[i]));
+            console.log(string.concat(_names[i], ": ", vm.toString(_done[key]), " / ", vm.toString(_skipped[key])));
+        }
+        console.log(string.concat("total handler calls: ", vm.toString(totalCalls)));
+        console.log(string.concat("nodes registered: ", vm.toString(_registered.length)));
+        console.log(
+            string.concat(
+                "deposited ",
+                vm.toString(ghostTotalDeposited / 1 ether),
+                " withdrawn ",
+                vm.toString(ghostTotalWithdrawn / 1 ether),
+                " claimed ",
+                vm.toString(ghostTotalClaimed / 1 ether),
+                " funded ",
+                vm.toString(ghostFunded() / 1 ether),
+                " slashed ",
+                vm.toString(ghostSlashed / 1 ether),
+                " (CAI)"
+            )
+        );
+    }
+
+    // ================================================================= internals: actions
+
+    function _doRegister(address owner, address op, Role role, uint256 selfStake, uint16 bps) internal {
+        _fund(owner, selfStake);
+        uint256 before = cai.balanceOf(owner);
+        vm.prank(owner);
+        staking.register(
+            role, op, selfStake, bps, "ipfs://node", role == Role.Coordinator ? "https://coord.example" : ""
+        );
+        uint256 sent = before - cai.balanceOf(owner);
+        assertEq(sent, selfStake, "register: transfer");
+        assertEq(staking.stakeOf(op, owner), selfStake, "register: 1:1");
+        ghostDeposited[owner] += sent;
+        ghostTotalDeposited += sent;
+        _registered.push(op);
+    }
+
+    function _doStake(address actor, address op, uint256 amount) internal {
+        _fund(actor, amount);
+        uint256 before = cai.balanceOf(actor);
+        uint256 stakeBefore = staking.stakeOf(op, actor);
+        vm.prank(actor);
+        staking.stake(op, amount);
+        uint256 sent = before - cai.balanceOf(actor);
+        assertEq(sent, amount, "stake: transfer");
+        // shares round down: the new stake is never worth more than what was paid in
+        assertLe(staking.stakeOf(op, actor), stakeBefore + amount + 1, "stake: minted value above deposit");
+        ghostDeposited[actor] += sent;
+        ghostTotalDeposited += sent;
+        ++ghostPoolOps;
+    }
+
+    function _doUnstake(address actor, address op, uint256 amount) internal {
+        uint256 lockId = staking.lockCount(actor);
+        uint256 stakeBefore = staking.stakeOf(op, actor);
+        vm.prank(actor);
+        assertEq(staking.unstake(op, amount), lockId, "unstake: lock id");
+        LockView memory l = staking.locksOf(actor, lockId, 1)[0];
+        assertEq(l.unlockAt, block.timestamp + staking.unbondingPeriod(), "unstake: unlockAt");
+        assertLe(staking.stakeOf(op, actor) + amount, stakeBefore, "unstake: stake not reduced");
+        ++ghostPoolOps;
+    }
+
+    function _doNotify(uint256 amount, uint256 duration) internal {
+        _fund(distributor, amount);
+        uint256 before = cai.balanceOf(address(staking));
+        vm.prank(distributor);
+        staking.notifyRewardAmount(amount, duration);
+        assertEq(cai.balanceOf(address(staking)) - before, amount, "notify: received");
+        ghostNotified += amount;
+    }
+
+    // ================================================================= internals: preconditions
+
+    function _canStake(address actor, address op, uint256 amount) internal view returns (bool) {
+        (bool ok, Pool memory p) = _accrued(op);
+        if (!ok) return false;
+        if (p.status != Status.Active && (p.status != Status.Jailed || actor != p.owner)) return false;
+        uint256 shares = Math.mulDiv(amount, p.activeShares + 1, p.activeTokens + 1);
+        if (shares == 0) return false; // AmountTooSmall
+        if (p.activeTokens + amount > type(uint96).max || p.activeShares + shares > type(uint128).max) return false;
+        if (p.status == Status.Active && _rewardable() + amount > type(uint96).max) return false;
+        if (!_mulFits(shares, p.accRewardPerShare)) return false; // _addShares: shares * acc
+        uint256 debt = Math.ceilDiv(shares * p.accRewardPerShare, PRECISION);
+        int256 oldDebt = _positionDebt(op, actor);
+        return debt <= uint256(int256(type(int128).max)) && oldDebt + int256(debt) <= type(int128).max;
+    }
+
+    /// @dev Replicates `_claim` (and the pendingRewards view): the position's shares * acc must fit.
+    function _claimOk(address op, address actor) internal view returns (bool) {
+        (bool ok, Pool memory p) = _accrued(op);
+        if (!ok || p.status == Status.None) return false;
+        uint256 shares = positionShares(op, actor);
+        if (!_mulFits(shares, p.accRewardPerShare)) return false;
+        return shares * p.accRewardPerShare / PRECISION <= uint256(int256(type(int128).max));
+    }
+
+    function _mulFits(uint256 a, uint256 b) internal pure returns (bool) {
+        return a == 0 || b <= type(uint256).max / a;
+    }
+
+    /// @dev Picks a valid unstake amount for `actor` on `op` from `seed`: one in four is the whole
+    ///      stake (when allowed), one in five a dust amount, otherwise uniform.
+    function _unstakeAmount(address actor, address op, uint256 seed) internal view returns (bool, uint256) {
+        Pool memory p = _pool(op);
+        if (p.status == Status.None) return (false, 0);
+        uint256 available = staking.stakeOf(op, actor);
+        if (available == 0) return (false, 0);
+        uint256 max = available;
+        if (actor == p.owner && p.status != Status.Deregistered) {
+            uint256 min = staking.minSelfStake(p.role);
+            if (available <= min) return (false, 0);
+            max = available - min;
+        }
+        uint256 amount;
+        if (seed % 4 == 0) amount = max;
+        else if (seed % 5 == 0) amount = _bound(seed, 1, Math.min(max, 1e6));
+        else amount = _bound(seed, 1, max);
+        if (_unstakeOk(actor, op, amount)) return (true, amount);
+        // the owner's minimum check rounds against the owner: try a little less
+        if (amount > 2 && _unstakeOk(actor, op, amount - 2)) return (true, amount - 2);
+        return (false, 0);
+    }
+
+    /// @dev Replicates unstake: _accrue, _leavePool (with the owner's minimum), _removeShares, _lock.
+    function _unstakeOk(address actor, address op, uint256 amount) internal view returns (bool) {
+        (bool ok, Pool memory p) = _accrued(op);
+        if (!ok || amount == 0) return false;
+        uint256 held = positionShares(op, actor);
+        uint256 available = Math.mulDiv(held, p.activeTokens + 1, p.activeShares + 1);
+        if (amount > available) return false;
+        uint256 burn = amount == available ? held : Math.mulDiv(amount, p.activeShares + 1, p.activeTokens + 1, Math.Rounding.Ceil);
+        if (actor == p.owner && p.status != Status.Deregistered) {
+            uint256 left = Math.mulDiv(held - burn, p.activeTokens - amount + 1, p.activeShares - burn + 1);
+            if (left < staking.minSelfStake(p.role)) return false;
+        }
+        if (!_mulFits(burn, p.accRewardPerShare)) return false; // _removeShares: shares * acc
+        uint256 debtOut = burn * p.accRewardPerShare / PRECISION;
+        if (debtOut > uint256(int256(type(int128).max))) return false;
+        if (_positionDebt(op, actor) - int256(debtOut) < type(int128).min) return false;
+        uint256 lockShares_ = Math.mulDiv(amount, p.unbondingShares + 1, p.unbondingTokens + 1);
+        if (lockShares_ == 0) return false; // AmountTooSmall
+        return p.unbondingTokens + amount <= type(uint96).max && p.unbondingShares + lockShares_ <= type(uint128).max;
+    }
+
+    function _accrueOk(address op) internal view returns (bool ok) {
+        (ok,) = _accrued(op);
+    }
+
+    /// @dev The node as `_accrue` would leave it now; ok = false when that would revert.
+    function _accrued(address op) internal view returns (bool ok, Pool memory p) {
+        p = _pool(op);
+        (uint256 rpt,,,,) = staking.rewardState();
+        if (rpt > type(uint128).max) return (false, p);
+        bool raiseDue = p.commissionEffectiveAt != 0 && block.timestamp >= p.commissionEffectiveAt;
+        if (rpt != p.rewardPerTokenPaid && p.status == Status.Active) {
+            uint256 earned = p.activeTokens * (rpt - p.rewardPerTokenPaid) / PRECISION;
+            uint256 bps = raiseDue ? Math.min(p.commissionBps, p.pendingCommissionBps) : p.commissionBps;
+            if (earned != 0 && !_creditOk(p, earned, bps)) return (false, p);
+        }
+        if (raiseDue) p.commissionBps = p.pendingCommissionBps;
+        return (true, p);
+    }
+
+    /// @dev Replicates `_credit` on `p` (in memory); false when a cast would overflow.
+    function _creditOk(Pool memory p, uint256 amount, uint256 bps) internal pure returns (bool) {
+        uint256 commission = p.activeShares == 0 ? amount : amount * bps / BPS;
+        if (amount != commission) {
+            p.accRewardPerShare += (amount - commission) * PRECISION / p.activeShares;
+            if (p.accRewardPerShare > type(uint128).max) return false;
+        }
+        p.commissionAccrued += commission;
+        return p.commissionAccrued <= type(uint96).max;
+    }
+
+    // ================================================================= internals: state
+
+    function _pool(address op) internal view returns (Pool memory) {
+        return staking.rawNode(op);
+    }
+
+    function _positionDebt(address op, address staker) internal view returns (int256 debt) {
+        (, debt) = staking.rawPosition(op, staker);
+    }
+
+    function _rewardable() internal view returns (uint256 rewardable) {
+        (, rewardable,,,) = staking.rewardState();
+    }
+
+    // ================================================================= internals: misc
+
+    function _paused() internal view returns (bool paused) {
+        (,,,, paused) = staking.rewardState();
+    }
+
+    /// @dev Mostly up to `max`; one in five a dust amount (1 wei .. 1e6 wei) to exercise rounding.
+    function _amount(uint256 seed, uint256 max) internal pure returns (uint256) {
+        return seed % 5 == 0 ? _bound(seed, 1, 1e6) : _bound(seed, 1, max);
+    }
+
+    /// @dev Tops `who` up from the handler's own balance (the handler is the faucet).
+    function _fund(address who, uint256 amount) internal {
+        uint256 balance = cai.balanceOf(who);
+        if (balance < amount) cai.transfer(who, amount - balance);
+    }
+
+    function _approve(address who) internal {
+        vm.prank(who);
+        cai.approve(address(staking), type(uint256).max);
+    }
+
+    function _one(uint256 id) internal pure returns (uint256[] memory ids) {
+        ids = new uint256[](1);
+        ids[0] = id;
+    }
+
+    function _did(string memory name) internal {
+        ++_done[keccak256(bytes(name))];
+        ++totalCalls;
+    }
+
+    function _skip(string memory name) internal {
+        ++_skipped[keccak256(bytes(name))];
+        ++totalCalls;
+    }
+}

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {console} from "forge-std/console.sol";
+import {StakingFixture} from "../utils/StakingFixture.sol";
+import {LockView, NodeView, StakingParams, Status} from "../../src/staking/StakingTypes.sol";
+import {Pool, StakingHandler, StakingLens} from "./StakingHandler.sol";
+
+/// @notice Stateful fuzzing of Staking through StakingHandler (6 stakers, 4 owners with 3 operator
+///         keys each, slasher, distributor, guardian, time). After every handler call:
+///         1. solvency: the balance covers all stake (active + unbonding), all pending rewards and
+///            commission, and the emission still committed (unallocated + rest of the stream);
+///         2. per node, the stakers' stakes add up to the node's stake up to rounding dust, shares
+///            add up exactly, and likewise for the unbonding pool and its locks;
+///         3. rewards paid out (plus those still pending) never exceed rewards funded;
+///         4. nobody gets back more principal than they put in; total out <= in + funded - slashed;
+///         5. exact token conservation against the ghost ledger;
+///         6. totalRewardable == sum of the stake of Active nodes.
+///         After each run everyone exits (afterInvariant): every exit must succeed and all the
+///         above must still hold, with no stake left behind.
+contract StakingInvariantsTest is StakingFixture {
+    StakingHandler internal handler;
+    StakingLens internal lens; // the fixture's Staking, seen with the lens's extra accessors
+
+    function setUp() public override {
+        super.setUp();
+        // Give the fixture's Staking the lens's code: Staking + read-only accessors, same storage
+        // layout (the lens declares none) and the same `token` immutable.
+        StakingLens code = new StakingLens(
+            cai,
+            StakingParams({
+                minMinerStake: MINER_MIN,
+                minCoordinatorStake: COORDINATOR_MIN,
+                unbondingPeriod: UNBONDING,
+                commissionDelay: COMMISSION_DELAY,
+                jailPeriod: JAIL
+            })
+        );
+        vm.etch(address(staking), address(code).code);
+        lens = StakingLens(address(staking));
+        handler = new StakingHandler(cai, lens, slasher, guardian, distributor, treasury);
+        cai.transfer(address(handler), cai.balanceOf(address(this)));
+        handler.bootstrap();
+
+        bytes4[] memory selectors = new bytes4[](15);
+        selectors[0] = StakingHandler.register.selector;
+        selectors[1] = StakingHandler.stake.selector;
+        selectors[2] = StakingHandler.unstake.selector;
+        selectors[3] = StakingHandler.withdraw.selector;
+        selectors[4] = StakingHandler.claim.selector;
+        selectors[5] = StakingHandler.claimMany.selector;
+        selectors[6] = StakingHandler.notifyRewardAmount.selector;
+        selectors[7] = StakingHandler.distributeFees.selector;
+        selectors[8] = StakingHandler.slash.selector;
+        selectors[9] = StakingHandler.unjail.selector;
+        selectors[10] = StakingHandler.deregister.selector;
+        selectors[11] = StakingHandler.updateNode.selector;
+        selectors[12] = StakingHandler.setPaused.selector;
+        selectors[13] = StakingHandler.warp.selector;
+        selectors[14] = StakingHandler.warp.selector; // time passes twice as often as anything else
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+        targetContract(address(handler));
+    }
+
+    // ================================================================= invariants
+
+    /// 1. The contract can always pay what it owes.
+    function invariant_solvency() public view {
+        _checkSolvency();
+    }
+
+    /// 2. Per node: stakes and shares add up, for the active and the unbonding pool.
+    function invariant_stakeSumsMatchNodes() public view {
+        _checkPools();
+    }
+
+    /// 3. Rewards paid never exceed rewards funded (notified emission + fees).
+    function invariant_rewardsPaidBoundedByFunded() public view {
+        _checkRewards();
+    }
+
+    /// 4. Principal: per actor and in total.
+    function invariant_noPrincipalCreated() public view {
+        _checkPrincipal();
+    }
+
+    /// 5. Exact conservation of the Staking balance.
+    function invariant_conservation() public view {
+        _checkConservation();
+    }
+
+    /// 6. The global rewardable total is the stake of the Active nodes.
+    function invariant_totalRewardable() public view {
+        _checkRewardable();
+    }
+
+    /// @dev After each run: the call summary, the rounding dust observed, then everyone exits.
+    function afterInvariant() public {
+        handler.callSummary();
+        _logDust();
+        uint256 stuck = handler.exitAll();
+        assertEq(stuck, 0, "exit: positions worth something could not unstake");
+        _checkSolvency();
+        _checkPools();
+        _checkRewards();
+        _checkPrincipal();
+        _checkConservation();
+        _checkRewardable();
+        address[] memory ops = handler.registered();
+        uint256 n = handler.actorCount();
+        for (uint256 i; i < ops.length; ++i) {
+            assertEq(uint8(staking.getNode(ops[i]).status), uint8(Status.Deregistered), "exit: node left");
+            for (uint256 a; a < n; ++a) {
+                address actor = handler.actors(a);
+                assertEq(staking.stakeOf(ops[i], actor), 0, "exit: stake left");
+                assertEq(staking.pendingRewards(ops[i], actor), 0, "exit: rewards left");
+            }
+        }
+        for (uint256 a; a < n; ++a) {
+            address actor = handler.actors(a);
+            uint256 count = staking.lockCount(actor);
+            if (count != 0) {
+                LockView[] memory locks = staking.locksOf(actor, 0, count);
+                for (uint256 i; i < count; ++i) {
+                    assertTrue(locks[i].withdrawn, "exit: lock left");
+                }
+            }
+        }
+        (, uint256 rewardable,,,) = staking.rewardState();
+        assertEq(rewardable, 0, "exit: rewardable left");
+        console.log(
+            string.concat(
+                "after exit: staking balance ",
+                vm.toString(cai.balanceOf(address(staking))),
+                " wei, unallocated ",
+                vm.toString(staking.unallocatedRewards()),
+                " wei"
+            )
+        );
+    }
+
+    // ================================================================= checks
+
+    function _checkSolvency() internal view {
+        address[] memory ops = handler.registered();
+        uint256 principal;
+        for (uint256 i; i < ops.length; ++i) {
+            NodeView memory v = staking.getNode(ops[i]);
+            principal += v.totalStake + v.unbondingStake;
+        }
+        uint256 pending = _pendingSum(ops);
+        uint256 balance = cai.balanceOf(address(staking));
+        assertGe(balance, principal + pending, "insolvent: stake + pending rewards");
+        (,, uint256 rate, uint256 finish,) = staking.rewardState();
+        uint256 streaming = block.timestamp < finish ? (finish - block.timestamp) * rate : 0;
+        assertGe(
+            balance,
+            principal + pending + staking.unallocatedRewards() + streaming,
+            "insolvent: stake + pending + committed emission"
+        );
+    }
+
+    /// @dev Honest rounding bound. A pool of T tokens and S shares values s shares at
+    ///      floor(s * (T+1) / (S+1)); the positions' shares add up to S exactly, so the stakes add
+    ///      up to at most S(T+1)/(S+1) = T - (T-S)/(S+1) < T + 1, hence <= T. The shortfall is the
+    ///      h floors (h = holders, < 1 wei each) plus the value of the virtual share,
+    ///      (T+1)/(S+1) - 1: T - sum < h + (T+1)/(S+1) - 1 < h + floor((T+1)/(S+1)).
+    ///      The same holds for the unbonding pool with h = live locks.
+    function _checkPools() internal view {
+        address[] memory ops = handler.registered();
+        address[] memory actors = handler.allActors();
+        for (uint256 i; i < ops.length; ++i) {
+            address op = ops[i];
+            NodeView memory v = staking.getNode(op);
+            Pool memory p = lens.rawNode(op);
+            // the raw state the handler relies on agrees with the views
+            assertEq(p.activeTokens, v.totalStake, "lens: activeTokens");
+            assertEq(p.unbondingTokens, v.unbondingStake, "lens: unbondingTokens");
+            assertEq(p.owner, v.owner, "lens: owner");
+            assertEq(uint8(p.status), uint8(v.status), "lens: status");
+
+            (uint256 stakeSum, uint256 sharesSum, uint256 holders) = lens.positionTotals(op, actors);
+            assertEq(sharesSum, p.activeShares, "active shares do not add up");
+            assertLe(stakeSum, v.totalStake, "stakes exceed node stake");
+            assertLt(
+                v.totalStake - stakeSum,
+                holders + (p.activeTokens + 1) / (p.activeShares + 1),
+                "node stake dust above rounding bound"
+            );
+
+            (uint256 lockSum, uint256 lockShares, uint256 locks) = lens.lockTotals(op, actors);
+            assertEq(lockShares, p.unbondingShares, "unbonding shares do not add up");
+            assertLe(lockSum, v.unbondingStake, "locks exceed unbonding stake");
+            assertLt(
+                v.unbondingStake - lockSum,
+                locks + (p.unbondingTokens + 1) / (p.unbondingShares + 1),
+                "unbonding dust above rounding bound"
+            );
+        }
+    }
+
+    function _checkRewards() internal view {
+        uint256 funded = handler.ghostFunded();
+        uint256 claimed = handler.ghostTotalClaimed();
+        assertLe(claimed, funded, "rewards paid exceed rewards funded");
+        assertLe(claimed + _pendingSum(handler.registered()), funded, "paid + pending rewards exceed funded");
+    }
+
+    /// @dev Per actor, principal out (withdrawn) and principal still held (stake + lock values)
+    ///      never exceed principal in, up to rounding dust: every pool operation (stake, unstake,
+    ///      lock withdrawal) rounds in the pool's favour and leaves less than one share's worth
+    ///      (< 1 wei while a pool has at least as many shares as tokens, which slashing only
+    ///      increases) to the pool's remaining holders. So an actor may gain at most about one wei
+    ///      per pool operation of the run; the total over all actors cannot gain anything (the
+    ///      aggregate check is exact).
+    function _checkPrincipal() internal view {
+        address[] memory ops = handler.registered();
+        address[] memory actors = handler.allActors();
+        uint256 dust = handler.ghostPoolOps();
+        for (uint256 a; a < actors.length; ++a) {
+            address actor = actors[a];
+            uint256 deposited = handler.ghostDeposited(actor);
+            uint256 withdrawn = handler.ghostWithdrawn(actor);
+            assertLe(withdrawn, deposited + dust, "actor withdrew more principal than deposited (beyond dust)");
+            uint256 held = lens.stakeTotal(actor, ops) + lens.lockValue(actor);
+            assertLe(withdrawn + held, deposited + dust, "actor's principal (withdrawn + stake + locks) above deposits");
+        }
+        assertLe(
+            handler.ghostTotalWithdrawn() + handler.ghostTotalClaimed() + handler.ghostSlashed(),
+            handler.ghostTotalDeposited() + handler.ghostFunded(),
+            "paid out more than paid in, net of slashing"
+        );
+    }
+
+    function _checkConservation() internal view {
+        uint256 slashed = handler.ghostSlashed();
+        assertEq(cai.balanceOf(treasury) - handler.treasuryStart(), slashed, "treasury received != ghost slashed");
+        assertEq(handler.ghostSlashedReturned(), slashed, "slash() return values != treasury delta");
+        assertEq(
+            cai.balanceOf(address(staking)),
+            handler.ghostTotalDeposited() + handler.ghostFunded() - handler.ghostTotalWithdrawn()
+                - handler.ghostTotalClaimed() - slashed,
+            "balance != deposited + funded - withdrawn - claimed - slashed"
+        );
+    }
+
+    function _checkRewardable() internal view {
+        address[] memory ops = handler.registered();
+        uint256 sum;
+        for (uint256 i; i < ops.length; ++i) {
+            NodeView memory v = staking.getNode(ops[i]);
+            if (v.status == Status.Active) sum += v.totalStake;
+        }
+        (, uint256 rewardable,,,) = staking.rewardState();
+        assertEq(rewardable, sum, "totalRewardable != stake of Active nodes");
+    }
+
+    // ================================================================= helpers
+
+    /// @dev pendingRewards over every (node, actor) pair, the owners' commission included.
+    function _pendingSum(address[] memory ops) internal view returns (uint256) {
+        return lens.pendingTotal(ops, handler.allActors());
+    }
+
+    function _logDust() internal view {
+        address[] memory ops = handler.registered();
+        uint256 n = handler.actorCount();
+        uint256 maxDust;
+        for (uint256 i; i < ops.length; ++i) {
+            uint256 sum;
+            for (uint256 a; a < n; ++a) {
+                sum += staking.stakeOf(ops[i], handler.actors(a));
+            }
+            uint256 dust = staking.getNode(ops[i]).totalStake - sum;
+            if (dust > maxDust) maxDust = dust;
+        }
+        console.log(string.concat("largest node-stake rounding dust: ", vm.toString(maxDust), " wei"));
+    }
+}
