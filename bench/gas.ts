@@ -37,8 +37,8 @@ const fmt = (n: number) => n.toLocaleString("en-US");
 const rows = Object.entries(actions).map(([name, value]) => {
   const gas = Number(value);
   const target = TARGETS[name];
-  const verdict = target === undefined ? "" : gas - INTRINSIC <= target ? "met" : "**missed**";
-  return `| ${name} | ${fmt(gas)} | ${fmt(gas - INTRINSIC)} | ${target ? fmt(target) : "-"} | ${verdict} |`;
+  const verdict = (used: number) => (target === undefined ? "" : used <= target ? "yes" : "**no**");
+  return `| ${name} | ${fmt(gas)} | ${fmt(gas - INTRINSIC)} | ${target ? fmt(target) : "-"} | ${verdict(gas - INTRINSIC)} | ${verdict(gas)} |`;
 });
 const scaleRows = ["stake", "claim", "slash"].map((action) => {
   const one = Number(scale[`${action} (1 staker)`]);
@@ -56,10 +56,12 @@ Whole transactions (forge \`--isolate\`: 21,000 intrinsic gas, calldata, every s
 cold), in the network's steady state: emission streaming, stakers already present, time passing
 between actions. Token: CAIToken (OpenZeppelin ERC20), staker holding a balance and a standing
 approval. "Execution" is the transaction less 21,000, the basis of the targets (the Synthetix
-anchors, e.g. a 13,500-gas withdraw, leave the 21,000 out).
+anchors, e.g. a 13,500-gas withdraw, leave the 21,000 out). An unstake writes a new lock to a
+fresh storage slot (22,100 gas of its own), which is why it is the one action above its target
+counted as a whole transaction.
 
-| action | transaction gas | execution gas | target | |
-|---|---:|---:|---:|---|
+| action | transaction gas | execution gas | target | execution within | transaction within |
+|---|---:|---:|---:|---|---|
 ${rows.join("\n")}
 
 Anchor, Synthetix StakingRewards: first stake 101,698; repeat stake 76,820; getReward 86,445.

@@ -383,6 +383,24 @@ contract StakingRewardsTest is StakingTestBase {
         assertEq(_claim(alice, op1), 10 ether);
     }
 
+    /// @notice Fees to a retired node with only dust shares left would overflow the per-share
+    ///         accumulator: the owner takes them instead, and paying never reverts.
+    function test_DistributeFees_DustSharesGoToOwner() public {
+        _stake(bob, op1, 1);
+        vm.startPrank(alice);
+        staking.deregister(op1);
+        staking.unstake(op1, MINER_MIN);
+        vm.stopPrank();
+        uint256 fee = 1_000_000 ether;
+        _fund(payer, fee);
+        vm.expectEmit(address(staking));
+        emit IStaking.FeesDistributed(op1, payer, fee, fee);
+        vm.prank(payer);
+        staking.distributeFees(op1, fee);
+        assertEq(_pending(op1, alice), fee);
+        assertEq(_pending(op1, bob), 0);
+    }
+
     // ================================================================= commission
 
     function test_Commission_RaiseIsScheduled() public {

@@ -4,7 +4,8 @@ pragma solidity ^0.8.24;
 import {console} from "forge-std/console.sol";
 import {StakingFixture} from "../utils/StakingFixture.sol";
 import {LockView, NodeView, StakingParams, Status} from "../../src/staking/StakingTypes.sol";
-import {Pool, StakingHandler, StakingLens} from "./StakingHandler.sol";
+import {StakingHandler} from "./StakingHandler.sol";
+import {Pool, StakingLens} from "./StakingLens.sol";
 
 /// @notice Stateful fuzzing of Staking through StakingHandler (6 stakers, 4 owners with 3 operator
 ///         keys each, slasher, distributor, guardian, time). After every handler call:
@@ -18,6 +19,15 @@ import {Pool, StakingHandler, StakingLens} from "./StakingHandler.sol";
 ///         6. totalRewardable == sum of the stake of Active nodes.
 ///         After each run everyone exits (afterInvariant): every exit must succeed and all the
 ///         above must still hold, with no stake left behind.
+/// @dev Each invariant was checked to fail on a mutant of Staking (in a scratch copy):
+///      solvency - a slash pays the treasury in full but takes only half from the active pool;
+///      stake sums - a stake gives the position one share more than the pool (shares), the
+///      value conversion rounds up (stakes > node stake), stakeOf under-reports 2 wei (dust bound);
+///      rewards - stakers credited 10% more than earned (accrual and view alike);
+///      principal - an unbonding lock gets shares for twice its amount;
+///      conservation - unstake leaks 1 wei to an untracked address;
+///      totalRewardable - deregister forgets to remove the node's stake.
+///      Run: 6 campaigns of [invariant] runs x depth handler calls (foundry.toml).
 contract StakingInvariantsTest is StakingFixture {
     StakingHandler internal handler;
     StakingLens internal lens; // the fixture's Staking, seen with the lens's extra accessors
@@ -42,22 +52,29 @@ contract StakingInvariantsTest is StakingFixture {
         cai.transfer(address(handler), cai.balanceOf(address(this)));
         handler.bootstrap();
 
-        bytes4[] memory selectors = new bytes4[](15);
+        // Weights by repetition (the fuzzer picks uniformly among these entries): staking,
+        // unstaking, withdrawals, registrations and time matter most for the accounting.
+        bytes4[] memory selectors = new bytes4[](20);
         selectors[0] = StakingHandler.register.selector;
-        selectors[1] = StakingHandler.stake.selector;
-        selectors[2] = StakingHandler.unstake.selector;
-        selectors[3] = StakingHandler.withdraw.selector;
-        selectors[4] = StakingHandler.claim.selector;
-        selectors[5] = StakingHandler.claimMany.selector;
-        selectors[6] = StakingHandler.notifyRewardAmount.selector;
-        selectors[7] = StakingHandler.distributeFees.selector;
-        selectors[8] = StakingHandler.slash.selector;
-        selectors[9] = StakingHandler.unjail.selector;
-        selectors[10] = StakingHandler.deregister.selector;
-        selectors[11] = StakingHandler.updateNode.selector;
-        selectors[12] = StakingHandler.setPaused.selector;
-        selectors[13] = StakingHandler.warp.selector;
-        selectors[14] = StakingHandler.warp.selector; // time passes twice as often as anything else
+        selectors[1] = StakingHandler.register.selector;
+        selectors[2] = StakingHandler.stake.selector;
+        selectors[3] = StakingHandler.stake.selector;
+        selectors[4] = StakingHandler.stake.selector;
+        selectors[5] = StakingHandler.unstake.selector;
+        selectors[6] = StakingHandler.unstake.selector;
+        selectors[7] = StakingHandler.withdraw.selector;
+        selectors[8] = StakingHandler.withdraw.selector;
+        selectors[9] = StakingHandler.claim.selector;
+        selectors[10] = StakingHandler.claimMany.selector;
+        selectors[11] = StakingHandler.notifyRewardAmount.selector;
+        selectors[12] = StakingHandler.distributeFees.selector;
+        selectors[13] = StakingHandler.slash.selector;
+        selectors[14] = StakingHandler.unjail.selector;
+        selectors[15] = StakingHandler.deregister.selector;
+        selectors[16] = StakingHandler.updateNode.selector;
+        selectors[17] = StakingHandler.setPaused.selector;
+        selectors[18] = StakingHandler.warp.selector;
+        selectors[19] = StakingHandler.warp.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -169,6 +186,8 @@ contract StakingInvariantsTest is StakingFixture {
     function _checkPools() internal view {
         address[] memory ops = handler.registered();
         address[] memory actors = handler.allActors();
+        (uint256[] memory lockValue, uint256[] memory lockShares, uint256[] memory locks) =
+            lens.lockTotals(ops, actors);
         for (uint256 i; i < ops.length; ++i) {
             address op = ops[i];
             NodeView memory v = staking.getNode(op);
@@ -188,12 +207,11 @@ contract StakingInvariantsTest is StakingFixture {
                 "node stake dust above rounding bound"
             );
 
-            (uint256 lockSum, uint256 lockShares, uint256 locks) = lens.lockTotals(op, actors);
-            assertEq(lockShares, p.unbondingShares, "unbonding shares do not add up");
-            assertLe(lockSum, v.unbondingStake, "locks exceed unbonding stake");
+            assertEq(lockShares[i], p.unbondingShares, "unbonding shares do not add up");
+            assertLe(lockValue[i], v.unbondingStake, "locks exceed unbonding stake");
             assertLt(
-                v.unbondingStake - lockSum,
-                locks + (p.unbondingTokens + 1) / (p.unbondingShares + 1),
+                v.unbondingStake - lockValue[i],
+                locks[i] + (p.unbondingTokens + 1) / (p.unbondingShares + 1),
                 "unbonding dust above rounding bound"
             );
         }
@@ -221,9 +239,15 @@ contract StakingInvariantsTest is StakingFixture {
             address actor = actors[a];
             uint256 deposited = handler.ghostDeposited(actor);
             uint256 withdrawn = handler.ghostWithdrawn(actor);
-            assertLe(withdrawn, deposited + dust, "actor withdrew more principal than deposited (beyond dust)");
+            assertLe(
+                withdrawn, deposited + dust, "actor withdrew more principal than deposited (beyond dust)"
+            );
             uint256 held = lens.stakeTotal(actor, ops) + lens.lockValue(actor);
-            assertLe(withdrawn + held, deposited + dust, "actor's principal (withdrawn + stake + locks) above deposits");
+            assertLe(
+                withdrawn + held,
+                deposited + dust,
+                "actor's principal (withdrawn + stake + locks) above deposits"
+            );
         }
         assertLe(
             handler.ghostTotalWithdrawn() + handler.ghostTotalClaimed() + handler.ghostSlashed(),
@@ -234,7 +258,9 @@ contract StakingInvariantsTest is StakingFixture {
 
     function _checkConservation() internal view {
         uint256 slashed = handler.ghostSlashed();
-        assertEq(cai.balanceOf(treasury) - handler.treasuryStart(), slashed, "treasury received != ghost slashed");
+        assertEq(
+            cai.balanceOf(treasury) - handler.treasuryStart(), slashed, "treasury received != ghost slashed"
+        );
         assertEq(handler.ghostSlashedReturned(), slashed, "slash() return values != treasury delta");
         assertEq(
             cai.balanceOf(address(staking)),

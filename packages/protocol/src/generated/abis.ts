@@ -2214,8 +2214,8 @@ export const stakingAbi = [
     outputs: [
       {
         name: "",
-        type: "uint64",
-        internalType: "uint64",
+        type: "uint256",
+        internalType: "uint256",
       },
     ],
     stateMutability: "view",
@@ -3034,6 +3034,17 @@ export const stakingAbi = [
   {
     type: "error",
     name: "NodeNotFound",
+    inputs: [
+      {
+        name: "operator",
+        type: "address",
+        internalType: "address",
+      },
+    ],
+  },
+  {
+    type: "error",
+    name: "NodePoolDepleted",
     inputs: [
       {
         name: "operator",
