@@ -32,6 +32,10 @@ contract Staking is StakingViews, AccessControl {
     uint256 public constant MAX_PERIOD = 365 days;
     uint256 public constant MAX_METADATA_LENGTH = 2048;
     uint256 public constant MAX_ENDPOINT_LENGTH = 256;
+    /// @notice The lowest minimum self-stake the admin may set. Every active node holds at least
+    ///         the minimum, so the rewardable total never gets small enough for the reward-per-token
+    ///         accumulator (uint128) to overflow and freeze the contract.
+    uint256 public constant MIN_SELF_STAKE_FLOOR = 1e12;
 
     /// @notice The staked token (CAI, or any ERC-20 such as a wrapped native token).
     IERC20 public immutable token;
@@ -62,8 +66,17 @@ contract Staking is StakingViews, AccessControl {
 
     // ================================================================= registry
 
-    /// @notice Registers `operator` (the node's hot key) for `role` with `selfStake` of the
-    ///         caller's tokens. Coordinators must give the endpoint miners and apps reach them at.
+    /// @notice Called by an operator key before its owner registers it: consents to be registered
+    ///         by `owner` (address(0) withdraws the consent). Not needed when owner and operator are
+    ///         the same address.
+    function approveOwner(address owner) external {
+        approvedOwner[msg.sender] = owner;
+        emit OwnerApproved(msg.sender, owner);
+    }
+
+    /// @notice Registers `operator` (the node's hot key, which must have approved the caller with
+    ///         `approveOwner`) for `role` with `selfStake` of the caller's tokens. Coordinators
+    ///         must give the endpoint miners and apps reach them at.
     function register(
         Role role,
         address operator,
@@ -78,6 +91,11 @@ contract Staking is StakingViews, AccessControl {
         if (selfStake < minSelfStake[role]) revert SelfStakeBelowMinimum(selfStake, minSelfStake[role]);
         if (commissionBps > BPS) revert CommissionTooHigh(commissionBps);
         _checkStrings(role, metadataURI, endpoint);
+        // The operator key must consent, or anyone could claim (and burn) another miner's key.
+        if (operator != msg.sender) {
+            if (approvedOwner[operator] != msg.sender) revert OperatorNotApproved(operator, msg.sender);
+            delete approvedOwner[operator];
+        }
 
         GlobalState memory g = _updateGlobal();
         n.owner = msg.sender;
@@ -166,11 +184,13 @@ contract Staking is StakingViews, AccessControl {
     // ================================================================= stake
 
     /// @notice Stakes `amount` on (votes for) an active node. A jailed node's owner may stake on it
-    ///         to restore its self-stake.
-    function stake(address operator, uint256 amount) public whenNotPaused {
-        if (amount == 0) revert ZeroAmount();
+    ///         to restore its self-stake, even while staking is paused.
+    function stake(address operator, uint256 amount) public {
         Node storage n = _nodes[operator];
         Status status = n.status;
+        // Pause stops new votes, not an owner restoring its jailed node's self-stake.
+        if (_emission.paused && (status != Status.Jailed || msg.sender != n.owner)) revert Paused();
+        if (amount == 0) revert ZeroAmount();
         if (status != Status.Active && (status != Status.Jailed || msg.sender != n.owner)) {
             revert NodeNotActive(operator, status);
         }
@@ -350,7 +370,7 @@ contract Staking is StakingViews, AccessControl {
     }
 
     function _setMinSelfStake(Role role, uint256 amount) private {
-        if (amount == 0) revert ZeroAmount();
+        if (amount < MIN_SELF_STAKE_FLOOR) revert MinSelfStakeTooLow(amount, MIN_SELF_STAKE_FLOOR);
         minSelfStake[role] = amount;
         emit MinSelfStakeSet(role, amount);
     }

@@ -103,16 +103,16 @@ contract StakingTest is StakingTestBase {
         vm.expectEmit(true, true, true, true);
         emit IStaking.TreasurySet(treasury);
         vm.expectEmit(true, true, true, true);
-        emit IStaking.MinSelfStakeSet(Role.Miner, 1);
+        emit IStaking.MinSelfStakeSet(Role.Miner, 1e12);
         vm.expectEmit(true, true, true, true);
-        emit IStaking.MinSelfStakeSet(Role.Coordinator, 2);
+        emit IStaking.MinSelfStakeSet(Role.Coordinator, 2e12);
         vm.expectEmit(true, true, true, true);
         emit IStaking.CommissionDelaySet(4);
         vm.expectEmit(true, true, true, true);
         emit IStaking.UnbondingPeriodSet(3);
         vm.expectEmit(true, true, true, true);
         emit IStaking.JailPeriodSet(5);
-        new Staking(cai, admin, treasury, StakingParams(1, 2, 3, 4, 5));
+        new Staking(cai, admin, treasury, StakingParams(1e12, 2e12, 3, 4, 5));
     }
 
     function test_Constructor_RevertsOnBadArguments() public {
@@ -125,7 +125,7 @@ contract StakingTest is StakingTestBase {
         new Staking(cai, admin, address(0), p);
 
         p.minCoordinatorStake = 0;
-        vm.expectRevert(IStaking.ZeroAmount.selector);
+        vm.expectRevert(abi.encodeWithSelector(IStaking.MinSelfStakeTooLow.selector, 0, 1e12));
         new Staking(cai, admin, treasury, p);
         p.minCoordinatorStake = COORDINATOR_MIN;
 
@@ -148,6 +148,7 @@ contract StakingTest is StakingTestBase {
     function test_Register_Miner_SetsNodeAndEmits() public {
         uint256 selfStake = MINER_MIN + 5 ether;
         _fund(alice, selfStake);
+        _approveOwner(op1, alice);
         vm.expectEmit(address(staking));
         emit IStaking.NodeRegistered(op1, alice, Role.Miner, selfStake, 1_500, "ipfs://m", "");
         vm.expectEmit(address(staking));
@@ -182,6 +183,7 @@ contract StakingTest is StakingTestBase {
 
     function test_Register_Coordinator() public {
         _fund(alice, COORDINATOR_MIN);
+        _approveOwner(op1, alice);
         vm.expectEmit(address(staking));
         emit IStaking.NodeRegistered(
             op1, alice, Role.Coordinator, COORDINATOR_MIN, 0, "meta", "https://c.example"
@@ -263,6 +265,7 @@ contract StakingTest is StakingTestBase {
         _fund(alice, MINER_MIN);
         string memory longMeta = string(new bytes(2049));
         string memory longEndpoint = string(new bytes(257));
+        _approveOwner(op1, alice);
         vm.startPrank(alice);
         vm.expectRevert(abi.encodeWithSelector(IStaking.StringTooLong.selector, 2049, 2048));
         staking.register(Role.Miner, op1, MINER_MIN, 0, longMeta, "");
@@ -275,11 +278,41 @@ contract StakingTest is StakingTestBase {
         assertEq(bytes(staking.getNode(op1).endpoint).length, 256);
     }
 
+    function test_Register_RequiresTheOperatorsConsent() public {
+        _fund(alice, MINER_MIN);
+        vm.expectRevert(abi.encodeWithSelector(IStaking.OperatorNotApproved.selector, op1, alice));
+        vm.prank(alice);
+        staking.register(Role.Miner, op1, MINER_MIN, 0, "", "");
+
+        // Consent to someone else does not help alice; consent is single-use.
+        _approveOwner(op1, dave);
+        vm.expectRevert(abi.encodeWithSelector(IStaking.OperatorNotApproved.selector, op1, alice));
+        vm.prank(alice);
+        staking.register(Role.Miner, op1, MINER_MIN, 0, "", "");
+
+        vm.expectEmit(address(staking));
+        emit IStaking.OwnerApproved(op1, alice);
+        _approveOwner(op1, alice);
+        assertEq(staking.approvedOwner(op1), alice);
+        vm.prank(alice);
+        staking.register(Role.Miner, op1, MINER_MIN, 0, "", "");
+        assertEq(staking.approvedOwner(op1), address(0));
+        assertEq(staking.getNode(op1).owner, alice);
+    }
+
+    function test_Register_OwnerMayBeItsOwnOperator() public {
+        _fund(alice, MINER_MIN);
+        vm.prank(alice);
+        staking.register(Role.Miner, alice, MINER_MIN, 0, "", "");
+        assertEq(staking.getNode(alice).owner, alice);
+    }
+
     function test_Register_RevertsCommissionTooHigh() public {
         _fund(alice, MINER_MIN);
         vm.expectRevert(abi.encodeWithSelector(IStaking.CommissionTooHigh.selector, 10_001));
         vm.prank(alice);
         staking.register(Role.Miner, op1, MINER_MIN, 10_001, "", "");
+        _approveOwner(op1, alice);
         vm.prank(alice);
         staking.register(Role.Miner, op1, MINER_MIN, 10_000, "", "");
         assertEq(staking.getNode(op1).commissionBps, 10_000);
@@ -295,6 +328,7 @@ contract StakingTest is StakingTestBase {
 
         vm.prank(guardian);
         staking.setPaused(false);
+        _approveOwner(op1, alice);
         vm.prank(alice);
         staking.register(Role.Miner, op1, MINER_MIN, 0, "", "");
         assertTrue(staking.isActive(op1));
@@ -575,6 +609,24 @@ contract StakingTest is StakingTestBase {
         assertEq(staking.stakeOf(op1, bob), 1 ether);
     }
 
+    /// @notice Pause stops votes, not a jailed node's owner restoring its self-stake to unjail.
+    function test_Stake_JailedOwnerMayTopUpWhilePaused() public {
+        _registerMiner(alice, op1, MINER_MIN, 0);
+        _slash(op1, 1_000);
+        vm.prank(guardian);
+        staking.setPaused(true);
+        _fund(bob, 1 ether);
+        vm.expectRevert(IStaking.Paused.selector);
+        vm.prank(bob);
+        staking.stake(op1, 1 ether);
+
+        _stake(alice, op1, MINER_MIN / 10);
+        skip(JAIL);
+        vm.prank(alice);
+        staking.unjail(op1);
+        assertTrue(staking.isActive(op1));
+    }
+
     function test_Stake_RevertsWithoutAllowance() public {
         _registerMiner(alice, op1, MINER_MIN, 0);
         cai.transfer(bob, 1 ether);
@@ -599,6 +651,8 @@ contract StakingTest is StakingTestBase {
         cai.approve(address(h), type(uint256).max);
         vm.prank(bob);
         cai.approve(address(h), type(uint256).max);
+        vm.prank(op1);
+        h.approveOwner(alice);
         vm.prank(alice);
         h.register(Role.Miner, op1, MINER_MIN, 0, "", "");
         vm.prank(bob);
@@ -1022,8 +1076,8 @@ contract StakingTest is StakingTestBase {
         vm.startPrank(admin);
         vm.expectRevert(IStaking.ZeroAddress.selector);
         staking.setTreasury(address(0));
-        vm.expectRevert(IStaking.ZeroAmount.selector);
-        staking.setMinSelfStake(Role.Miner, 0);
+        vm.expectRevert(abi.encodeWithSelector(IStaking.MinSelfStakeTooLow.selector, 1e12 - 1, 1e12));
+        staking.setMinSelfStake(Role.Miner, 1e12 - 1);
         vm.expectRevert(
             abi.encodeWithSelector(IStaking.CommissionDelayBelowUnbonding.selector, COMMISSION_DELAY, 9 days)
         );

@@ -614,6 +614,7 @@ contract StakingRewardsTest is StakingTestBase {
         vm.prank(alice);
         staking.deregister(op1);
         address fresh = makeAddr("freshOperator");
+        _approveOwner(fresh, alice);
         vm.prank(alice);
         staking.register(Role.Miner, fresh, MINER_MIN, 1_000, "ipfs://again", "");
         assertTrue(staking.isActive(fresh));

@@ -19,6 +19,8 @@ interface IStaking {
         string metadataURI,
         string endpoint
     );
+    /// @notice `operator` consented to be registered by `owner` (a key cannot be claimed by others).
+    event OwnerApproved(address indexed operator, address indexed owner);
     /// @notice A node's metadata or endpoint changed.
     event NodeUpdated(address indexed operator, string metadataURI, string endpoint);
     /// @notice A commission raise was scheduled; it applies from `effectiveAt`.
@@ -75,6 +77,8 @@ interface IStaking {
     error ZeroAmount();
     error Paused();
     error OperatorTaken(address operator);
+    /// @notice The operator key has not approved this owner: call approveOwner(owner) from it.
+    error OperatorNotApproved(address operator, address owner);
     error NodeNotFound(address operator);
     error NotNodeOwner(address operator, address caller);
     error NodeNotActive(address operator, Status status);
@@ -96,6 +100,7 @@ interface IStaking {
     error RewardTooSmall(uint256 amount, uint256 duration);
     error CommissionDelayBelowUnbonding(uint256 commissionDelay, uint256 unbondingPeriod);
     error PeriodTooLong(uint256 period, uint256 maximum);
+    error MinSelfStakeTooLow(uint256 amount, uint256 floor);
 
     // ---------------------------------------------------------------- actions
 

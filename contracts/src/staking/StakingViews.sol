@@ -13,6 +13,9 @@ abstract contract StakingViews is StakingAccounting {
     /// @dev Operators by role, in registration order; a node never leaves its list.
     address[][2] internal _operators;
 
+    /// @notice The owner each operator key has consented to be registered by (until it registers).
+    mapping(address operator => address owner) public approvedOwner;
+
     /// @notice The minimum self-stake of a node of each role.
     mapping(Role role => uint256) public minSelfStake;
 

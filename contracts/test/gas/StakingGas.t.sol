@@ -45,6 +45,7 @@ contract StakingGasTest is StakingFixture {
     function test_gas_register_miner() public {
         address owner = makeAddr("newMinerOwner");
         _fund(owner, MINER_MIN + 1 ether);
+        _approveOwner(makeAddr("newMiner"), owner);
         vm.prank(owner);
         staking.register(
             Role.Miner, makeAddr("newMiner"), MINER_MIN, 1_000, "ipfs://bafkreigh2akiscaildc", ""
@@ -55,6 +56,7 @@ contract StakingGasTest is StakingFixture {
     function test_gas_register_coordinator() public {
         address owner = makeAddr("newCoordOwner");
         _fund(owner, COORDINATOR_MIN + 1 ether);
+        _approveOwner(makeAddr("newCoord"), owner);
         vm.prank(owner);
         staking.register(
             Role.Coordinator,

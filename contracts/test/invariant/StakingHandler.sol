@@ -192,7 +192,10 @@ contract StakingHandler is Test {
             }
         }
         if (op == address(0)) return _skip("stake");
-        if (_paused() && _keepPaused(amountSeed)) {
+        // While paused only a jailed node's owner may stake (to restore its self-stake).
+        Pool memory pool = _pool(op);
+        bool ownerTopUp = pool.status == Status.Jailed && pool.owner == actor;
+        if (_paused() && !ownerTopUp && _keepPaused(amountSeed)) {
             _fund(actor, amount);
             vm.expectRevert(IStaking.Paused.selector);
             vm.prank(actor);
@@ -595,6 +598,8 @@ contract StakingHandler is Test {
 
     function _doRegister(address owner, address op, Role role, uint256 selfStake, uint16 bps) internal {
         _fund(owner, selfStake);
+        vm.prank(op);
+        staking.approveOwner(owner);
         uint256 before = cai.balanceOf(owner);
         vm.prank(owner);
         staking.register(

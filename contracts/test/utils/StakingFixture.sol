@@ -52,16 +52,24 @@ abstract contract StakingFixture is Test {
         cai.approve(address(staking), type(uint256).max);
     }
 
+    /// @dev The operator key consents to be registered by `owner`.
+    function _approveOwner(address operator, address owner) internal {
+        vm.prank(operator);
+        staking.approveOwner(owner);
+    }
+
     function _registerMiner(address owner, address operator, uint256 selfStake, uint16 commissionBps)
         internal
     {
         _fund(owner, selfStake);
+        _approveOwner(operator, owner);
         vm.prank(owner);
         staking.register(Role.Miner, operator, selfStake, commissionBps, "ipfs://miner", "");
     }
 
     function _registerCoordinator(address owner, address operator, uint256 selfStake) internal {
         _fund(owner, selfStake);
+        _approveOwner(operator, owner);
         vm.prank(owner);
         staking.register(Role.Coordinator, operator, selfStake, 500, "ipfs://coord", "https://coord.example");
     }

@@ -1253,6 +1253,19 @@ export const stakingAbi = [
   },
   {
     type: "function",
+    name: "MIN_SELF_STAKE_FLOOR",
+    inputs: [],
+    outputs: [
+      {
+        name: "",
+        type: "uint256",
+        internalType: "uint256",
+      },
+    ],
+    stateMutability: "view",
+  },
+  {
+    type: "function",
     name: "REWARD_DISTRIBUTOR_ROLE",
     inputs: [],
     outputs: [
@@ -1273,6 +1286,38 @@ export const stakingAbi = [
         name: "",
         type: "bytes32",
         internalType: "bytes32",
+      },
+    ],
+    stateMutability: "view",
+  },
+  {
+    type: "function",
+    name: "approveOwner",
+    inputs: [
+      {
+        name: "owner",
+        type: "address",
+        internalType: "address",
+      },
+    ],
+    outputs: [],
+    stateMutability: "nonpayable",
+  },
+  {
+    type: "function",
+    name: "approvedOwner",
+    inputs: [
+      {
+        name: "operator",
+        type: "address",
+        internalType: "address",
+      },
+    ],
+    outputs: [
+      {
+        name: "owner",
+        type: "address",
+        internalType: "address",
       },
     ],
     stateMutability: "view",
@@ -2563,6 +2608,25 @@ export const stakingAbi = [
   },
   {
     type: "event",
+    name: "OwnerApproved",
+    inputs: [
+      {
+        name: "operator",
+        type: "address",
+        indexed: true,
+        internalType: "address",
+      },
+      {
+        name: "owner",
+        type: "address",
+        indexed: true,
+        internalType: "address",
+      },
+    ],
+    anonymous: false,
+  },
+  {
+    type: "event",
     name: "PausedSet",
     inputs: [
       {
@@ -3017,6 +3081,22 @@ export const stakingAbi = [
   },
   {
     type: "error",
+    name: "MinSelfStakeTooLow",
+    inputs: [
+      {
+        name: "amount",
+        type: "uint256",
+        internalType: "uint256",
+      },
+      {
+        name: "floor",
+        type: "uint256",
+        internalType: "uint256",
+      },
+    ],
+  },
+  {
+    type: "error",
     name: "NodeNotActive",
     inputs: [
       {
@@ -3075,6 +3155,22 @@ export const stakingAbi = [
       },
       {
         name: "caller",
+        type: "address",
+        internalType: "address",
+      },
+    ],
+  },
+  {
+    type: "error",
+    name: "OperatorNotApproved",
+    inputs: [
+      {
+        name: "operator",
+        type: "address",
+        internalType: "address",
+      },
+      {
+        name: "owner",
         type: "address",
         internalType: "address",
       },
