@@ -73,33 +73,56 @@ interface IStaking {
 
     // ---------------------------------------------------------------- errors
 
+    /// @notice An address argument (operator, admin, token, treasury) is zero.
     error ZeroAddress();
+    /// @notice An amount argument is zero.
     error ZeroAmount();
+    /// @notice New stake and registration are paused by the guardian.
     error Paused();
+    /// @notice The operator address is (or was) registered to a node; operators are never reused.
     error OperatorTaken(address operator);
     /// @notice The operator key has not approved this owner: call approveOwner(owner) from it.
     error OperatorNotApproved(address operator, address owner);
+    /// @notice No node was ever registered with this operator.
     error NodeNotFound(address operator);
+    /// @notice Only the node's owner may do this.
     error NotNodeOwner(address operator, address caller);
+    /// @notice The node is jailed or deregistered (or, for updateNode, deregistered).
     error NodeNotActive(address operator, Status status);
+    /// @notice The owner's own stake would be (or is) below the role's minimum.
     error SelfStakeBelowMinimum(uint256 selfStake, uint256 minimum);
+    /// @notice A coordinator must give the endpoint its miners and apps reach it at.
     error EndpointRequired();
+    /// @notice The metadata URI or the endpoint is too long.
     error StringTooLong(uint256 length, uint256 maxLength);
+    /// @notice Commission is in basis points, at most 10,000.
     error CommissionTooHigh(uint256 bps);
+    /// @notice The caller's stake on the node is smaller than the amount to unstake.
     error InsufficientStake(uint256 requested, uint256 available);
+    /// @notice The amount is worth zero shares of the pool.
     error AmountTooSmall(uint256 amount);
     /// @notice The node's stake was slashed to zero: it cannot take stake again. Its owner
     ///         deregisters it and registers a new operator.
     error NodePoolDepleted(address operator);
+    /// @notice The caller has no such lock, or it was already withdrawn.
     error LockNotFound(uint256 lockId);
+    /// @notice The lock is still unbonding until `unlockAt`.
     error LockNotMatured(uint256 lockId, uint256 unlockAt);
+    /// @notice The jail period has not ended yet.
     error StillJailed(uint256 until);
+    /// @notice The node is not jailed.
     error NotJailed(address operator);
+    /// @notice A slash must be between 1 and 10,000 basis points.
     error InvalidBps(uint256 bps);
+    /// @notice An emission stream lasts between 1 second and MAX_PERIOD.
     error InvalidDuration(uint256 duration);
+    /// @notice The amount is too small to stream at least 1 wei per second.
     error RewardTooSmall(uint256 amount, uint256 duration);
+    /// @notice The commission delay must be at least the unbonding period, so stakers can leave first.
     error CommissionDelayBelowUnbonding(uint256 commissionDelay, uint256 unbondingPeriod);
+    /// @notice A period parameter exceeds MAX_PERIOD.
     error PeriodTooLong(uint256 period, uint256 maximum);
+    /// @notice A minimum self-stake must be at least MIN_SELF_STAKE_FLOOR.
     error MinSelfStakeTooLow(uint256 amount, uint256 floor);
 
     // ---------------------------------------------------------------- actions
