@@ -39,9 +39,10 @@ function parseDeployment(output: string): Devnet["contracts"] {
   return { CAIToken, Staking, Faucet };
 }
 
-function platformBinary(tool: "anvil" | "forge"): string {
+/** The anvil binary itself: through npx, anvil would leave a tree of wrapper processes behind. */
+function anvilBinary(): string {
   const arch = { x64: "amd64", arm64: "arm64" }[process.arch as string] ?? process.arch;
-  return require.resolve(`@foundry-rs/${tool}-${process.platform}-${arch}/bin/${tool}`);
+  return require.resolve(`@foundry-rs/anvil-${process.platform}-${arch}/bin/anvil`);
 }
 
 async function waitForRpc(url: string, timeoutMs: number): Promise<void> {
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
 
   console.log(`[1/3] starting anvil on ${rpcUrl}`);
   const anvil: ChildProcess = spawn(
-    platformBinary("anvil"),
+    anvilBinary(),
     ["--host", "127.0.0.1", "--port", String(port), "--chain-id", "31337", "--silent"],
     { stdio: ["ignore", "inherit", "inherit"] },
   );

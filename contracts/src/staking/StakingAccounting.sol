@@ -81,44 +81,65 @@ abstract contract StakingAccounting is IStaking {
     // ---------------------------------------------------------------- node rewards
 
     /// @dev Credits the node with the emission it earned since it was last touched, and applies a
-    ///      scheduled commission raise once due. Across the interval that straddles the raise the
-    ///      lower rate applies: a staker never pays a raise early.
+    ///      scheduled commission raise once due.
     function _accrue(address operator, Node storage n, uint256 rewardPerToken) internal {
-        uint16 bps = n.commissionBps;
-        uint40 effectiveAt = n.commissionEffectiveAt;
-        bool raiseDue = effectiveAt != 0 && block.timestamp >= effectiveAt;
-        uint256 paid = n.rewardPerTokenPaid;
-        if (rewardPerToken != paid) {
-            if (n.status == Status.Active) {
-                uint256 earned = uint256(n.activeTokens) * (rewardPerToken - paid) / PRECISION;
-                if (earned != 0) _credit(n, earned, raiseDue ? Math.min(bps, n.pendingCommissionBps) : bps);
-            }
-            n.rewardPerTokenPaid = rewardPerToken.toUint128();
-        }
+        (uint256 earned, uint256 bps, bool raiseDue) = _unaccrued(n, rewardPerToken);
+        if (earned != 0) _credit(n, earned, bps);
+        if (rewardPerToken != n.rewardPerTokenPaid) n.rewardPerTokenPaid = rewardPerToken.toUint128();
         if (raiseDue) {
+            uint16 oldBps = n.commissionBps;
             uint16 newBps = n.pendingCommissionBps;
             n.commissionBps = newBps;
             n.pendingCommissionBps = 0;
             n.commissionEffectiveAt = 0;
-            emit CommissionChanged(operator, bps, newBps);
+            emit CommissionChanged(operator, oldBps, newBps);
         }
     }
 
-    /// @dev Splits `amount` between the owner's commission and the node's shares. With no shares
-    ///      left (everyone unstaked), or so few that the per-share amount would overflow (dust
-    ///      left on a deregistered node), the owner takes all of it: paying fees never reverts.
+    /// @dev The emission an active node earned since it was last touched, and the commission rate
+    ///      it is credited at. Across the interval that straddles a due raise the lower rate
+    ///      applies: a staker never pays a raise early.
+    function _unaccrued(Node storage n, uint256 rewardPerToken)
+        internal
+        view
+        returns (uint256 earned, uint256 bps, bool raiseDue)
+    {
+        uint256 paid = n.rewardPerTokenPaid;
+        if (n.status == Status.Active && rewardPerToken > paid) {
+            earned = uint256(n.activeTokens) * (rewardPerToken - paid) / PRECISION;
+        }
+        bps = n.commissionBps;
+        uint40 effectiveAt = n.commissionEffectiveAt;
+        raiseDue = effectiveAt != 0 && block.timestamp >= effectiveAt;
+        if (raiseDue) bps = Math.min(bps, n.pendingCommissionBps);
+    }
+
+    /// @dev Credits `amount` to the node: the owner's commission, the rest per share.
     function _credit(Node storage n, uint256 amount, uint256 commissionBps)
         internal
         returns (uint256 commission)
     {
-        uint256 shares = n.activeShares;
+        uint256 acc;
+        (acc, commission) = _split(amount, commissionBps, n.activeShares, n.accRewardPerShare);
+        if (amount != commission) n.accRewardPerShare = uint128(acc);
+        if (commission != 0) n.commissionAccrued = (n.commissionAccrued + commission).toUint96();
+    }
+
+    /// @dev Splits `amount` between the owner's commission and `shares`, returning the new rewards
+    ///      per share. With no shares left (everyone unstaked), or so few that the per-share amount
+    ///      would overflow (dust left on a deregistered node), the owner takes all of it: paying
+    ///      fees never reverts.
+    function _split(uint256 amount, uint256 commissionBps, uint256 shares, uint256 acc)
+        internal
+        pure
+        returns (uint256 newAcc, uint256 commission)
+    {
+        newAcc = acc;
         commission = shares == 0 ? amount : amount * commissionBps / BPS;
         if (amount != commission) {
-            uint256 acc = n.accRewardPerShare + (amount - commission) * PRECISION / shares;
-            if (acc <= type(uint128).max) n.accRewardPerShare = uint128(acc);
-            else commission = amount;
+            newAcc = acc + (amount - commission) * PRECISION / shares;
+            if (newAcc > type(uint128).max) (newAcc, commission) = (acc, amount);
         }
-        if (commission != 0) n.commissionAccrued = (n.commissionAccrued + commission).toUint96();
     }
 
     // ---------------------------------------------------------------- shares

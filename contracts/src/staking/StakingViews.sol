@@ -74,23 +74,8 @@ abstract contract StakingViews is StakingAccounting {
     }
 
     /// @notice What `claim(operator)` would pay `staker` now, commission included for the owner.
-    function pendingRewards(address operator, address staker) public view returns (uint256 amount) {
-        Node storage n = _nodes[operator];
-        uint256 acc = n.accRewardPerShare;
-        uint256 commission = n.commissionAccrued;
-        uint256 rewardPerToken = _rewardPerToken();
-        if (n.status == Status.Active && rewardPerToken > n.rewardPerTokenPaid) {
-            uint256 earned = uint256(n.activeTokens) * (rewardPerToken - n.rewardPerTokenPaid) / PRECISION;
-            uint256 bps = n.commissionBps;
-            if (n.commissionEffectiveAt != 0 && block.timestamp >= n.commissionEffectiveAt) {
-                bps = bps < n.pendingCommissionBps ? bps : n.pendingCommissionBps;
-            }
-            uint256 cut = n.activeShares == 0 ? earned : earned * bps / BPS;
-            commission += cut;
-            if (earned != cut) acc += (earned - cut) * PRECISION / n.activeShares;
-        }
-        amount = _pending(_positions[operator][staker], acc);
-        if (staker == n.owner) amount += commission;
+    function pendingRewards(address operator, address staker) external view returns (uint256) {
+        return _pendingRewards(operator, staker, _rewardPerToken());
     }
 
     /// @notice `staker`'s positions among the nodes of `role` at indexes [offset, offset+limit):
@@ -103,14 +88,11 @@ abstract contract StakingViews is StakingAccounting {
         address[] storage list = _operators[uint8(role)];
         uint256 end = _end(offset, limit, list.length);
         page = new PositionView[](end > offset ? end - offset : 0);
+        uint256 rewardPerToken = _rewardPerToken();
         uint256 found;
         for (uint256 i = offset; i < end; ++i) {
-            address operator = list[i];
-            Node storage n = _nodes[operator];
-            uint256 amount = _stakeOf(n, _positions[operator][staker]);
-            uint256 pending = pendingRewards(operator, staker);
-            if (amount == 0 && pending == 0) continue;
-            page[found++] = PositionView(operator, role, n.status, amount, pending);
+            PositionView memory v = _positionView(list[i], staker, rewardPerToken);
+            if (v.stake != 0 || v.pendingRewards != 0) page[found++] = v;
         }
         assembly ("memory-safe") {
             mstore(page, found) // shrink to the positions found
@@ -158,6 +140,34 @@ abstract contract StakingViews is StakingAccounting {
     {
         Emission memory e = _emission;
         return (_rewardPerToken(), _global.totalRewardable, e.rewardRate, e.periodFinish, e.paused);
+    }
+
+    function _positionView(address operator, address staker, uint256 rewardPerToken)
+        private
+        view
+        returns (PositionView memory)
+    {
+        Node storage n = _nodes[operator];
+        return PositionView(
+            operator,
+            n.role,
+            n.status,
+            _stakeOf(n, _positions[operator][staker]),
+            _pendingRewards(operator, staker, rewardPerToken)
+        );
+    }
+
+    /// @dev `claim`'s amount, computed with the same accrual as `_accrue` without writing it.
+    function _pendingRewards(address operator, address staker, uint256 rewardPerToken)
+        internal
+        view
+        returns (uint256 amount)
+    {
+        Node storage n = _nodes[operator];
+        (uint256 earned, uint256 bps,) = _unaccrued(n, rewardPerToken);
+        (uint256 acc, uint256 commission) = _split(earned, bps, n.activeShares, n.accRewardPerShare);
+        amount = _pending(_positions[operator][staker], acc);
+        if (staker == n.owner) amount += n.commissionAccrued + commission;
     }
 
     function _stakeOf(Node storage n, Position storage p) internal view returns (uint256) {

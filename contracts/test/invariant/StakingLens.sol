@@ -56,7 +56,7 @@ contract StakingLens is Staking {
 
     // Aggregates for the invariants, so that a check is a few calls instead of hundreds. They use
     // the same internal functions as the public views (stakeOf is _stakeOf, pendingRewards is
-    // called as is, a lock's value is computed as in locksOf).
+    // _pendingRewards, a lock's value is computed as in locksOf).
 
     /// @notice Over `stakers`: the sum of stakeOf(operator, s), of their raw shares, and how many
     ///         hold shares.
@@ -88,9 +88,10 @@ contract StakingLens is Staking {
         view
         returns (uint256 sum)
     {
+        uint256 rewardPerToken = _rewardPerToken();
         for (uint256 i; i < operators.length; ++i) {
             for (uint256 j; j < stakers.length; ++j) {
-                sum += pendingRewards(operators[i], stakers[j]);
+                sum += _pendingRewards(operators[i], stakers[j], rewardPerToken);
             }
         }
     }

@@ -1827,7 +1827,7 @@ export const stakingAbi = [
     ],
     outputs: [
       {
-        name: "amount",
+        name: "",
         type: "uint256",
         internalType: "uint256",
       },
