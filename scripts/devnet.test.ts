@@ -1,59 +1,23 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { caiTokenAbi, faucetAbi, stakingAbi } from "@roost/protocol";
-import { createPublicClient, type Hex, http } from "viem";
+import { caiTokenAbi, disputesAbi, faucetAbi, paymentEscrowAbi, stakingAbi } from "@roost/protocol";
+import { createPublicClient, http, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevnetProcess, startDevnet } from "./testing/devnet-process.js";
 
-const port = 20_000 + Math.floor(Math.random() * 20_000);
-const home = mkdtempSync(join(tmpdir(), "roost-devnet-"));
-let devnet: ChildProcess;
-let output = "";
-
-function waitFor(pattern: RegExp, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`timed out waiting for ${pattern}:\n${output}`)),
-      timeoutMs,
-    );
-    const check = () => {
-      if (pattern.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    devnet.stdout?.on("data", check);
-    devnet.on("exit", () => reject(new Error(`devnet exited:\n${output}`)));
-    check();
-  });
-}
+let devnet: DevnetProcess;
 
 describe("npm start (scripts/devnet.ts)", () => {
   beforeAll(async () => {
-    devnet = spawn(process.execPath, ["--import", "tsx", "scripts/devnet.ts", "--port", String(port)], {
-      env: { ...process.env, ROOST_HOME: home },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    devnet.stdout?.on("data", (d) => {
-      output += d;
-    });
-    devnet.stderr?.on("data", (d) => {
-      output += d;
-    });
-    await waitFor(/Press Ctrl-C to stop/, 60_000);
+    devnet = await startDevnet();
   }, 70_000);
 
-  afterAll(() => {
-    if (devnet.exitCode === null) devnet.kill("SIGKILL");
-  });
+  afterAll(() => devnet?.kill());
 
   it("deploys every contract, wired, and writes devnet.json", async () => {
-    const file = JSON.parse(readFileSync(join(home, "devnet.json"), "utf8"));
-    expect(file.rpcUrl).toBe(`http://127.0.0.1:${port}`);
-    expect(output).toContain(file.contracts.Staking);
+    const file = devnet.readDevnetFile();
+    expect(file.rpcUrl).toBe(`http://127.0.0.1:${devnet.port}`);
+    expect(devnet.output()).toContain(file.contracts.Staking);
     const client = createPublicClient({ transport: http(file.rpcUrl) });
-    const { CAIToken, Staking, Faucet } = file.contracts as { CAIToken: Hex; Staking: Hex; Faucet: Hex };
+    const { CAIToken, Staking, Faucet, PaymentEscrow, Disputes } = file.contracts;
 
     expect(await client.readContract({ address: CAIToken, abi: caiTokenAbi, functionName: "symbol" })).toBe(
       "CAI",
@@ -76,12 +40,33 @@ describe("npm start (scripts/devnet.ts)", () => {
     expect(await client.readContract({ address: Faucet, abi: faucetAbi, functionName: "dripAmount" })).toBe(
       25_000n * 10n ** 18n,
     );
+    // The escrow and the disputes contract may slash, with the devnet's short windows.
+    const slasher = keccak256(toHex("SLASHER_ROLE"));
+    for (const account of [PaymentEscrow, Disputes]) {
+      expect(
+        await client.readContract({
+          address: Staking,
+          abi: stakingAbi,
+          functionName: "hasRole",
+          args: [slasher, account],
+        }),
+      ).toBe(true);
+    }
+    expect(
+      await client.readContract({
+        address: PaymentEscrow,
+        abi: paymentEscrowAbi,
+        functionName: "unlockPeriod",
+      }),
+    ).toBe(120n);
+    const params = await client.readContract({ address: Disputes, abi: disputesAbi, functionName: "params" });
+    expect([params.challengeWindow, params.arbitrationWindow]).toEqual([60, 120]);
   });
 
   it("stops cleanly on Ctrl-C", async () => {
-    const exit = new Promise<number | null>((resolve) => devnet.on("exit", (code) => resolve(code)));
-    devnet.kill("SIGINT");
+    const exit = new Promise<number | null>((resolve) => devnet.child.on("exit", (code) => resolve(code)));
+    devnet.child.kill("SIGINT");
     expect(await exit).toBe(0);
-    await expect(fetch(`http://127.0.0.1:${port}`, { method: "POST" })).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${devnet.port}`, { method: "POST" })).rejects.toThrow();
   });
 });

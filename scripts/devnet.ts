@@ -20,23 +20,33 @@ const DEVNET_SETTINGS: Record<string, string> = {
   ROOST_COMMISSION_DELAY: "300",
   ROOST_JAIL_PERIOD: "120",
   ROOST_FAUCET_COOLDOWN: "60",
+  ROOST_UNLOCK_PERIOD: "120",
+  ROOST_CHALLENGE_WINDOW: "60",
+  ROOST_ARBITRATION_WINDOW: "120",
 };
 
 interface Devnet {
   rpcUrl: string;
   chainId: number;
   deployer: string;
-  contracts: { CAIToken: string; Staking: string; Faucet: string };
+  contracts: {
+    CAIToken: string;
+    Staking: string;
+    Faucet: string;
+    PaymentEscrow: string;
+    Disputes: string;
+  };
 }
 
-/** The addresses from `forge script --json`: Deploy.run() returns (token, staking, faucet). */
+/** The addresses from `forge script --json`: Deploy.run() returns the Deployment struct
+ *  (token, staking, faucet, escrow, disputes). */
 function parseDeployment(output: string): Devnet["contracts"] {
   const line = output.split("\n").find((l) => l.includes('"returns"'));
   const value: string = line ? (JSON.parse(line).returns?.d?.value ?? "") : "";
-  const [CAIToken, Staking, Faucet] = value.match(/0x[0-9a-fA-F]{40}/g) ?? [];
-  if (!CAIToken || !Staking || !Faucet)
+  const [CAIToken, Staking, Faucet, PaymentEscrow, Disputes] = value.match(/0x[0-9a-fA-F]{40}/g) ?? [];
+  if (!CAIToken || !Staking || !Faucet || !PaymentEscrow || !Disputes)
     throw new Error(`could not read the deployment from forge:\n${output}`);
-  return { CAIToken, Staking, Faucet };
+  return { CAIToken, Staking, Faucet, PaymentEscrow, Disputes };
 }
 
 /** The anvil binary itself: through npx, anvil would leave a tree of wrapper processes behind. */
@@ -113,7 +123,7 @@ async function main(): Promise<void> {
 
   try {
     await waitForRpc(rpcUrl, 10_000);
-    console.log("[2/3] deploying CAIToken, Staking and Faucet");
+    console.log("[2/3] deploying CAIToken, Staking, Faucet, PaymentEscrow and Disputes");
     const output = await run(
       process.execPath,
       [
@@ -136,7 +146,7 @@ async function main(): Promise<void> {
     console.log(`[3/3] ready: chain ${devnet.chainId} at ${rpcUrl}, deployment in ${outFile}\n`);
     console.table({
       ...Object.fromEntries(Object.entries(devnet.contracts).map(([name, address]) => [name, { address }])),
-      "deployer (admin, treasury)": { address: DEPLOYER },
+      "deployer (admin, treasury, arbiter)": { address: DEPLOYER },
     });
     console.log("\nPress Ctrl-C to stop.");
   } catch (error) {

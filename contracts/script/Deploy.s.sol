@@ -3,23 +3,30 @@ pragma solidity ^0.8.24;
 
 import {Script} from "forge-std/Script.sol";
 import {CAIToken} from "../src/CAIToken.sol";
+import {Disputes} from "../src/Disputes.sol";
 import {Faucet} from "../src/Faucet.sol";
+import {PaymentEscrow} from "../src/PaymentEscrow.sol";
 import {Staking} from "../src/Staking.sol";
+import {DisputesParams} from "../src/interfaces/IDisputes.sol";
 import {StakingParams} from "../src/staking/StakingTypes.sol";
 
 /// @title Deploy
-/// @notice Deploys and wires CAIToken, Staking and Faucet, funds the faucet, starts an emission
-///         stream, and writes the addresses to a deployment JSON.
+/// @notice Deploys and wires CAIToken, Staking, Faucet, PaymentEscrow and Disputes (both slashers
+///         on Staking), funds the faucet, starts an emission stream, and writes the addresses to
+///         a deployment JSON.
 /// @dev Every setting has a production default that an environment variable overrides, so the
 ///      same script serves a real chain and the devnet (which passes short periods): see
 ///      `configFromEnv`. ROOST_DEPLOYMENT_OUT is the path of the JSON (default
 ///      deployments/<chainId>.json).
-///      The broadcasting account becomes admin, treasury, guardian, distributor and dripper.
+///      The broadcasting account becomes admin, treasury, guardian, distributor, dripper and
+///      arbiter (hand these to a timelock, a multisig and an arbitration council in production).
 contract Deploy is Script {
     struct Deployment {
         CAIToken token;
         Staking staking;
         Faucet faucet;
+        PaymentEscrow escrow;
+        Disputes disputes;
     }
 
     /// @notice Every setting of a deployment (amounts in wei, periods in seconds).
@@ -31,6 +38,8 @@ contract Deploy is Script {
         uint256 faucetFunds;
         uint256 emission;
         uint256 emissionDuration;
+        uint256 unlockPeriod;
+        DisputesParams disputes;
     }
 
     function run() external returns (Deployment memory d) {
@@ -57,7 +66,18 @@ contract Deploy is Script {
             faucetCooldown: 1 days,
             faucetFunds: 100_000_000 ether,
             emission: 10_000_000 ether,
-            emissionDuration: 90 days
+            emissionDuration: 90 days,
+            unlockPeriod: 3 days,
+            disputes: DisputesParams({
+                equivocationBps: 3_000,
+                finderFeeBps: 500,
+                falseAccusationBps: 500,
+                accusedShareBps: 5_000,
+                maxProposalBps: 5_000,
+                disputeBond: 1_000 ether,
+                challengeWindow: 2 days,
+                arbitrationWindow: 3 days
+            })
         });
     }
 
@@ -75,6 +95,16 @@ contract Deploy is Script {
         c.faucetFunds = vm.envOr("ROOST_FAUCET_FUNDS", c.faucetFunds);
         c.emission = vm.envOr("ROOST_EMISSION", c.emission);
         c.emissionDuration = vm.envOr("ROOST_EMISSION_DURATION", c.emissionDuration);
+        c.unlockPeriod = vm.envOr("ROOST_UNLOCK_PERIOD", c.unlockPeriod);
+        DisputesParams memory p = c.disputes;
+        p.equivocationBps = uint16(vm.envOr("ROOST_EQUIVOCATION_BPS", uint256(p.equivocationBps)));
+        p.finderFeeBps = uint16(vm.envOr("ROOST_FINDER_FEE_BPS", uint256(p.finderFeeBps)));
+        p.falseAccusationBps = uint16(vm.envOr("ROOST_FALSE_ACCUSATION_BPS", uint256(p.falseAccusationBps)));
+        p.accusedShareBps = uint16(vm.envOr("ROOST_ACCUSED_SHARE_BPS", uint256(p.accusedShareBps)));
+        p.maxProposalBps = uint16(vm.envOr("ROOST_MAX_PROPOSAL_BPS", uint256(p.maxProposalBps)));
+        p.disputeBond = uint96(vm.envOr("ROOST_DISPUTE_BOND", uint256(p.disputeBond)));
+        p.challengeWindow = uint40(vm.envOr("ROOST_CHALLENGE_WINDOW", uint256(p.challengeWindow)));
+        p.arbitrationWindow = uint40(vm.envOr("ROOST_ARBITRATION_WINDOW", uint256(p.arbitrationWindow)));
     }
 
     /// @notice Deploys and wires everything; `deployer` must be the account sending the calls.
@@ -85,6 +115,11 @@ contract Deploy is Script {
         d.staking.grantRole(d.staking.GUARDIAN_ROLE(), deployer);
         d.staking.grantRole(d.staking.REWARD_DISTRIBUTOR_ROLE(), deployer);
         d.faucet.grantRole(d.faucet.DRIPPER_ROLE(), deployer);
+        d.escrow = new PaymentEscrow(d.staking, deployer, c.unlockPeriod);
+        d.disputes = new Disputes(d.staking, deployer, c.disputes);
+        d.staking.grantRole(d.staking.SLASHER_ROLE(), address(d.escrow));
+        d.staking.grantRole(d.staking.SLASHER_ROLE(), address(d.disputes));
+        d.disputes.grantRole(d.disputes.ARBITER_ROLE(), deployer);
 
         d.token.transfer(address(d.faucet), c.faucetFunds);
         if (c.emission != 0) {
@@ -100,6 +135,8 @@ contract Deploy is Script {
         vm.serializeAddress(o, "deployer", deployer);
         vm.serializeAddress(o, "CAIToken", address(d.token));
         vm.serializeAddress(o, "Faucet", address(d.faucet));
+        vm.serializeAddress(o, "PaymentEscrow", address(d.escrow));
+        vm.serializeAddress(o, "Disputes", address(d.disputes));
         string memory json = vm.serializeAddress(o, "Staking", address(d.staking));
         string memory path = vm.envOr(
             "ROOST_DEPLOYMENT_OUT",

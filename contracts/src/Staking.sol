@@ -46,7 +46,8 @@ contract Staking is StakingViews, AccessControl {
 
     /// @param token_ the staked and rewarded ERC-20.
     /// @param admin receives DEFAULT_ADMIN_ROLE (and may grant the other roles).
-    /// @param treasury_ receives slashed tokens.
+    /// @param treasury_ the network treasury: slasher contracts send it what a slash does not pay
+    ///        out (finder fees, compensation).
     constructor(IERC20 token_, address admin, address treasury_, StakingParams memory params) {
         if (address(token_) == address(0) || admin == address(0)) revert ZeroAddress();
         token = token_;
@@ -321,9 +322,11 @@ contract Staking is StakingViews, AccessControl {
 
     // ================================================================= slashing
 
-    /// @notice Takes `bps` of a node's active and unbonding stake to the treasury and jails it.
-    ///         O(1): both share pools lose the same fraction, so every staker and lock does too.
-    ///         A 100% slash retires the node for good (see NodePoolDepleted).
+    /// @notice Takes `bps` of a node's active and unbonding stake and jails it. The proceeds go to
+    ///         the caller, a slasher contract that routes them: Disputes pays the finder and the
+    ///         treasury, PaymentEscrow the unpaid miner. O(1): both share pools lose the same
+    ///         fraction, so every staker and lock does too. A 100% slash retires the node for good
+    ///         (see NodePoolDepleted).
     /// @param reason a short tag or the hash of the evidence, for indexers.
     function slash(address operator, uint16 bps, bytes32 reason)
         external
@@ -331,6 +334,25 @@ contract Staking is StakingViews, AccessControl {
         returns (uint256 slashed)
     {
         if (bps == 0 || bps > BPS) revert InvalidBps(bps);
+        return _slash(operator, bps, 0, reason);
+    }
+
+    /// @notice Like `slash`, but takes `amount` (or the whole stake, if smaller), spread over the
+    ///         active and unbonding stake in proportion; the Slashed event reports bps 0.
+    function slashAmount(address operator, uint256 amount, bytes32 reason)
+        external
+        onlyRole(SLASHER_ROLE)
+        returns (uint256 slashed)
+    {
+        if (amount == 0) revert ZeroAmount();
+        return _slash(operator, 0, amount, reason);
+    }
+
+    /// @dev Slashes `bps` of both pools, or `amount` when `bps` is zero.
+    function _slash(address operator, uint256 bps, uint256 amount, bytes32 reason)
+        private
+        returns (uint256 slashed)
+    {
         Node storage n = _nodes[operator];
         Status status = n.status;
         if (status == Status.None) revert NodeNotFound(operator);
@@ -338,10 +360,22 @@ contract Staking is StakingViews, AccessControl {
         _accrue(operator, n, g.rewardPerTokenStored);
 
         uint256 active = n.activeTokens;
-        uint256 fromActive = active * bps / BPS;
-        uint256 fromUnbonding = uint256(n.unbondingTokens) * bps / BPS;
+        uint256 unbonding = n.unbondingTokens;
+        uint256 fromActive;
+        uint256 fromUnbonding;
+        if (bps != 0) {
+            fromActive = active * bps / BPS;
+            fromUnbonding = unbonding * bps / BPS;
+        } else if (amount >= active + unbonding) {
+            (fromActive, fromUnbonding) = (active, unbonding);
+        } else {
+            // floor for one pool and the remainder for the other: exactly `amount`, and the
+            // remainder is ceil(amount * unbonding / total) <= unbonding.
+            fromActive = amount * active / (active + unbonding);
+            fromUnbonding = amount - fromActive;
+        }
         n.activeTokens = uint96(active - fromActive);
-        n.unbondingTokens -= uint96(fromUnbonding);
+        n.unbondingTokens = uint96(unbonding - fromUnbonding);
         if (status == Status.Active) g.totalRewardable -= uint96(active);
         _global = g;
         if (status != Status.Deregistered) {
@@ -351,8 +385,8 @@ contract Staking is StakingViews, AccessControl {
             emit Jailed(operator, until);
         }
         slashed = fromActive + fromUnbonding;
-        if (slashed != 0) token.safeTransfer(treasury, slashed);
-        emit Slashed(operator, msg.sender, bps, fromActive, fromUnbonding, reason);
+        if (slashed != 0) token.safeTransfer(msg.sender, slashed);
+        emit Slashed(operator, msg.sender, uint16(bps), fromActive, fromUnbonding, reason);
     }
 
     // ================================================================= guardian and admin
@@ -411,7 +445,7 @@ contract Staking is StakingViews, AccessControl {
         emit JailPeriodSet(period);
     }
 
-    /// @notice Where slashed tokens go.
+    /// @notice The network treasury, where slasher contracts send what they do not pay out.
     function setTreasury(address treasury_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setTreasury(treasury_);
     }

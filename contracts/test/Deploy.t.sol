@@ -22,6 +22,14 @@ contract DeployTest is Test {
         assertTrue(d.staking.hasRole(d.staking.DEFAULT_ADMIN_ROLE(), address(script)));
         assertTrue(d.staking.hasRole(d.staking.GUARDIAN_ROLE(), address(script)));
         assertTrue(d.faucet.hasRole(d.faucet.DRIPPER_ROLE(), address(script)));
+        assertTrue(d.staking.hasRole(d.staking.SLASHER_ROLE(), address(d.escrow)));
+        assertTrue(d.staking.hasRole(d.staking.SLASHER_ROLE(), address(d.disputes)));
+        assertTrue(d.disputes.hasRole(d.disputes.ARBITER_ROLE(), address(script)));
+        assertEq(address(d.escrow.staking()), address(d.staking));
+        assertEq(address(d.disputes.token()), address(d.token));
+        assertEq(d.escrow.unlockPeriod(), 3 days);
+        assertEq(d.disputes.params().equivocationBps, 3_000);
+        assertEq(d.disputes.params().challengeWindow, 2 days);
         (,, uint256 rate, uint256 finish,) = d.staking.rewardState();
         assertEq(rate, uint256(10_000_000 ether) / 90 days);
         assertEq(finish, block.timestamp + 90 days);
@@ -36,12 +44,20 @@ contract DeployTest is Test {
         Deploy script = new Deploy();
         vm.setEnv("ROOST_UNBONDING_PERIOD", "300");
         vm.setEnv("ROOST_EMISSION", "0");
+        vm.setEnv("ROOST_UNLOCK_PERIOD", "120");
+        vm.setEnv("ROOST_CHALLENGE_WINDOW", "60");
+        vm.setEnv("ROOST_ARBITRATION_WINDOW", "120");
         Deploy.Config memory c = script.configFromEnv();
         assertEq(c.staking.unbondingPeriod, 300);
         assertEq(c.emission, 0);
+        assertEq(c.unlockPeriod, 120);
+        assertEq(c.disputes.challengeWindow, 60);
+        assertEq(c.disputes.arbitrationWindow, 120);
 
         Deploy.Deployment memory d = script.deploy(address(script), c);
         assertEq(d.staking.unbondingPeriod(), 300);
+        assertEq(d.escrow.unlockPeriod(), 120);
+        assertEq(d.disputes.params().arbitrationWindow, 120);
         (,, uint256 rate,,) = d.staking.rewardState();
         assertEq(rate, 0);
     }

@@ -393,6 +393,59 @@ contract StakingTest is StakingTestBase {
         assertEq(staking.stakeOf(op1, alice), 0);
     }
 
+    function test_NodeState_UnknownOperatorIsNone() public view {
+        (Role role, Status status) = staking.nodeState(op1);
+        assertEq(uint8(status), uint8(Status.None));
+        assertEq(uint8(role), uint8(Role.Miner)); // the zero value: no revert, unlike getNode
+    }
+
+    function test_NodeState_ActiveMiner() public {
+        _registerMiner(alice, op1, MINER_MIN, 0);
+        (Role role, Status status) = staking.nodeState(op1);
+        assertEq(uint8(role), uint8(Role.Miner));
+        assertEq(uint8(status), uint8(Status.Active));
+        assertEq(uint8(status), _status(op1));
+        (, status) = staking.nodeState(op2); // another operator stays unknown
+        assertEq(uint8(status), uint8(Status.None));
+    }
+
+    function test_NodeState_FollowsJailAndUnjail() public {
+        _registerMiner(alice, op1, 2 * MINER_MIN, 0);
+        _slash(op1, 100);
+        (Role role, Status status) = staking.nodeState(op1);
+        assertEq(uint8(role), uint8(Role.Miner));
+        assertEq(uint8(status), uint8(Status.Jailed));
+        skip(JAIL);
+        vm.prank(alice);
+        staking.unjail(op1);
+        (, status) = staking.nodeState(op1);
+        assertEq(uint8(status), uint8(Status.Active));
+    }
+
+    function test_NodeState_Deregistered() public {
+        _registerCoordinator(alice, op1, COORDINATOR_MIN);
+        vm.prank(alice);
+        staking.deregister(op1);
+        (Role role, Status status) = staking.nodeState(op1);
+        assertEq(uint8(role), uint8(Role.Coordinator)); // the role survives deregistration
+        assertEq(uint8(status), uint8(Status.Deregistered));
+    }
+
+    function test_NodeState_CoordinatorRole() public {
+        _registerMiner(alice, op1, MINER_MIN, 0);
+        _registerCoordinator(dave, op2, COORDINATOR_MIN);
+        (Role role, Status status) = staking.nodeState(op2);
+        assertEq(uint8(role), uint8(Role.Coordinator));
+        assertEq(uint8(status), uint8(Status.Active));
+        (role,) = staking.nodeState(op1);
+        assertEq(uint8(role), uint8(Role.Miner));
+        vm.prank(slasher);
+        staking.slashAmount(op2, 1 ether, "");
+        (role, status) = staking.nodeState(op2);
+        assertEq(uint8(role), uint8(Role.Coordinator));
+        assertEq(uint8(status), uint8(Status.Jailed));
+    }
+
     function test_PositionsOf_ListsOnlyNodesWithStake() public {
         address op3 = makeAddr("op3");
         _registerMiner(alice, op1, MINER_MIN, 0);
@@ -1117,6 +1170,8 @@ contract StakingTest is StakingTestBase {
         staking.setPaused(true);
         vm.expectRevert(_unauthorized(bob, staking.SLASHER_ROLE()));
         staking.slash(op1, 100, "");
+        vm.expectRevert(_unauthorized(bob, staking.SLASHER_ROLE()));
+        staking.slashAmount(op1, 1 ether, "");
         vm.expectRevert(_unauthorized(bob, staking.REWARD_DISTRIBUTOR_ROLE()));
         staking.notifyRewardAmount(1 ether, 1 days);
         vm.stopPrank();

@@ -522,7 +522,8 @@ contract StakingRewardsTest is StakingTestBase {
         uint256 slashed = staking.slash(op1, 2_500, REASON);
 
         assertEq(slashed, 15_000 ether);
-        assertEq(cai.balanceOf(treasury), 15_000 ether);
+        assertEq(cai.balanceOf(slasher), 15_000 ether);
+        assertEq(cai.balanceOf(treasury), 0);
         assertEq(cai.balanceOf(address(staking)), balance - 15_000 ether);
         assertApproxEqAbs(staking.stakeOf(op1, alice), 15_000 ether, 1);
         assertApproxEqAbs(staking.stakeOf(op1, bob), 15_000 ether, 1);
@@ -548,15 +549,18 @@ contract StakingRewardsTest is StakingTestBase {
         staking.slash(op3, 100, REASON);
         vm.stopPrank();
         assertTrue(staking.isActive(op1));
-        assertEq(cai.balanceOf(treasury), 0);
+        assertEq(cai.balanceOf(slasher), 0);
     }
 
-    function test_Slash_GoesToCurrentTreasury() public {
+    /// @notice The proceeds go to the slasher contract that called (it routes them), never to the
+    ///         treasury, whichever treasury is set.
+    function test_Slash_PaysTheCallerNotTheTreasury() public {
         address newTreasury = makeAddr("newTreasury");
         vm.prank(admin);
         staking.setTreasury(newTreasury);
-        _slash(op1, 100);
-        assertEq(cai.balanceOf(newTreasury), 200 ether);
+        assertEq(_slash(op1, 100), 200 ether);
+        assertEq(cai.balanceOf(slasher), 200 ether);
+        assertEq(cai.balanceOf(newTreasury), 0);
         assertEq(cai.balanceOf(treasury), 0);
     }
 
@@ -602,7 +606,7 @@ contract StakingRewardsTest is StakingTestBase {
         assertEq(staking.stakeOf(op1, alice), 0);
         assertEq(staking.stakeOf(op1, bob), 0);
         assertEq(staking.getNode(op1).totalStake, 0);
-        assertEq(cai.balanceOf(treasury), 40_000 ether);
+        assertEq(cai.balanceOf(slasher), 40_000 ether);
 
         _fund(alice, MINER_MIN);
         vm.expectRevert(abi.encodeWithSelector(IStaking.NodePoolDepleted.selector, op1));
@@ -760,6 +764,7 @@ contract StakingRewardsTest is StakingTestBase {
         }
         uint256 active = MINER_MIN + a + b - unbond;
         assertEq(slashed, active * bps / 10_000 + unbond * bps / 10_000);
-        assertEq(cai.balanceOf(treasury), slashed);
+        assertEq(cai.balanceOf(slasher), slashed);
+        assertEq(cai.balanceOf(treasury), 0);
     }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Role, Status, NodeView, PositionView, LockView} from "../staking/StakingTypes.sol";
 
 /// @title IStaking
@@ -45,7 +46,8 @@ interface IStaking {
     event RewardAdded(uint256 amount, uint256 duration, uint256 rewardRate, uint256 periodFinish);
     /// @notice `from` paid `amount` of fees to `operator`; the owner's `commission` is part of it.
     event FeesDistributed(address indexed operator, address indexed from, uint256 amount, uint256 commission);
-    /// @notice A slasher took `bps` of the node's stake: `activeAmount` + `unbondingAmount`.
+    /// @notice A slasher took `bps` of the node's stake (0: a fixed amount, see slashAmount):
+    ///         `activeAmount` + `unbondingAmount`, paid to the slasher.
     event Slashed(
         address indexed operator,
         address indexed slasher,
@@ -68,7 +70,7 @@ interface IStaking {
     event CommissionDelaySet(uint256 delay);
     /// @notice The jail period changed (for new jailings only).
     event JailPeriodSet(uint256 period);
-    /// @notice Slashed tokens now go to `treasury`.
+    /// @notice The network treasury is now `treasury`.
     event TreasurySet(address treasury);
 
     // ---------------------------------------------------------------- errors
@@ -159,6 +161,7 @@ interface IStaking {
     function notifyRewardAmount(uint256 amount, uint256 duration) external;
     function distributeFees(address operator, uint256 amount) external;
     function slash(address operator, uint16 bps, bytes32 reason) external returns (uint256 slashed);
+    function slashAmount(address operator, uint256 amount, bytes32 reason) external returns (uint256 slashed);
 
     // ---------------------------------------------------------------- views
 
@@ -174,4 +177,8 @@ interface IStaking {
     function locksOf(address staker, uint256 offset, uint256 limit) external view returns (LockView[] memory);
     function lockCount(address staker) external view returns (uint256);
     function isActive(address operator) external view returns (bool);
+    function nodeState(address operator) external view returns (Role role, Status status);
+    function token() external view returns (IERC20);
+    function treasury() external view returns (address);
+    function unbondingPeriod() external view returns (uint256);
 }

@@ -58,6 +58,13 @@ abstract contract StakingViews is StakingAccounting {
         }
     }
 
+    /// @notice A node's role and status in one storage read (no strings, no stake maths), for the
+    ///         escrow and the disputes contract. Status None: the operator never registered.
+    function nodeState(address operator) external view returns (Role role, Status status) {
+        Node storage n = _nodes[operator];
+        return (n.role, n.status);
+    }
+
     /// @notice How many nodes of `role` ever registered (deregistered ones included).
     function nodeCount(Role role) external view returns (uint256) {
         return _operators[uint8(role)].length;

@@ -11,13 +11,15 @@ import {LockView, NodeView, Role, Status} from "../../src/staking/StakingTypes.s
 import {Pool, StakingLens} from "./StakingLens.sol";
 
 /// @notice Drives Staking with 6 stakers and 4 node owners (3 operator keys each, either role)
-///         through every user, slasher, distributor and guardian action, and time. With
-///         fail_on_revert every call it makes must succeed: each action checks its preconditions
-///         (replicating the contract's arithmetic, overflow casts included) and returns early when
-///         the action is impossible. Expected rejections (a lock not matured yet, a jail not over
+///         through every user, slasher (slash and slashAmount), distributor and guardian action,
+///         and time. With fail_on_revert every call it makes must succeed: each action checks its
+///         preconditions (replicating the contract's arithmetic, overflow casts included) and
+///         returns early when the action is impossible. Expected rejections (a lock not matured yet, a jail not over
 ///         yet, staking while paused) are exercised through vm.expectRevert.
 /// @dev Ghost accounting: every token that enters or leaves Staking goes through this handler and
 ///      is recorded from balance deltas, so the invariant suite can check exact conservation.
+///      Slash proceeds go to the slasher that calls (here `slasher`, which nothing else pays), never
+///      to the treasury, whose balance must not move.
 contract StakingHandler is Test {
     uint256 internal constant PRECISION = 1e18;
     uint256 internal constant BPS = 10_000;
@@ -38,6 +40,7 @@ contract StakingHandler is Test {
     address public immutable treasury;
     address public immutable feePayer;
     uint256 public immutable treasuryStart;
+    uint256 public immutable slasherStart;
 
     /// @dev stakers first (0..5), then owners (6..9); every one of them may stake anywhere.
     address[] public actors;
@@ -55,8 +58,8 @@ contract StakingHandler is Test {
     uint256 public ghostTotalClaimed;
     uint256 public ghostNotified;
     uint256 public ghostFees;
-    uint256 public ghostSlashed; // treasury balance delta
-    uint256 public ghostSlashedReturned; // sum of slash() return values
+    uint256 public ghostSlashed; // slasher balance delta over slash and slashAmount
+    uint256 public ghostSlashedReturned; // sum of slash() and slashAmount() return values
     /// @dev stakes, unstakes and lock withdrawals: each may leave < 1 share's worth of rounding
     ///      dust in its pool, which accrues to the pool's other holders.
     uint256 public ghostPoolOps;
@@ -82,6 +85,7 @@ contract StakingHandler is Test {
         distributor = distributor_;
         treasury = treasury_;
         treasuryStart = cai_.balanceOf(treasury_);
+        slasherStart = cai_.balanceOf(slasher_);
         feePayer = makeAddr("feePayer");
         for (uint256 i; i < STAKERS; ++i) {
             actors.push(makeAddr(string.concat("staker", vm.toString(i))));
@@ -102,7 +106,7 @@ contract StakingHandler is Test {
         _approve(feePayer);
         _approve(distributor);
 
-        string[20] memory names = [
+        string[21] memory names = [
             "register",
             "register(paused)",
             "stake",
@@ -116,6 +120,7 @@ contract StakingHandler is Test {
             "notifyRewardAmount",
             "distributeFees",
             "slash",
+            "slashAmount",
             "unjail",
             "unjail(early)",
             "deregister",
@@ -372,18 +377,63 @@ contract StakingHandler is Test {
         uint16 bps = bpsSeed % 8 == 0 ? uint16(BPS) : uint16(_bound(bpsSeed, 1, BPS));
         Pool memory p = _pool(op);
         uint256 expected = p.activeTokens * bps / BPS + p.unbondingTokens * bps / BPS;
-        uint256 before = cai.balanceOf(treasury);
+        uint256 before = cai.balanceOf(slasher);
         vm.prank(slasher);
         uint256 slashed = staking.slash(op, bps, keccak256("invariant"));
-        uint256 taken = cai.balanceOf(treasury) - before;
+        uint256 taken = cai.balanceOf(slasher) - before;
         assertEq(slashed, expected, "slash: amount");
-        assertEq(taken, slashed, "slash: treasury delta != return value");
-        if (p.status != Status.Deregistered) {
-            assertEq(uint8(_pool(op).status), uint8(Status.Jailed), "slash: not jailed");
+        assertEq(taken, slashed, "slash: slasher delta != return value");
+        _afterSlash(op, p, taken, slashed, "slash: not jailed");
+        _did("slash");
+    }
+
+    /// @dev One call in eight asks for more than the node holds (type(uint256).max one time in
+    ///      two), one in eight exactly its stake, one in five a dust amount, otherwise 1 wei up to
+    ///      the whole stake. A node with no stake left is slashed for 1 wei or more (returns 0).
+    function slashAmount(uint256 opSeed, uint256 amountSeed) external {
+        if (_registered.length == 0) return _skip("slashAmount");
+        address op = _registered[opSeed % _registered.length];
+        if (!_accrueOk(op)) return _skip("slashAmount");
+        Pool memory p = _pool(op);
+        uint256 total = p.activeTokens + p.unbondingTokens;
+        uint256 amount;
+        if (amountSeed % 8 == 0) {
+            amount =
+                amountSeed % 16 == 0 ? type(uint256).max : _bound(amountSeed, total + 1, total + MAX_STAKE);
+        } else if (amountSeed % 8 == 1) {
+            amount = Math.max(total, 1);
+        } else if (amountSeed % 5 == 0) {
+            amount = _bound(amountSeed, 1, 1e6);
+        } else {
+            amount = _bound(amountSeed, 1, Math.max(total, 1));
         }
+        // floor for the active pool, the remainder from the unbonding pool; everything past the total
+        uint256 expected = Math.min(amount, total);
+        uint256 fromActive = amount >= total ? p.activeTokens : amount * p.activeTokens / total;
+        uint256 before = cai.balanceOf(slasher);
+        vm.prank(slasher);
+        uint256 slashed = staking.slashAmount(op, amount, keccak256("invariant"));
+        uint256 taken = cai.balanceOf(slasher) - before;
+        assertEq(slashed, expected, "slashAmount: != min(amount, stake)");
+        assertEq(taken, slashed, "slashAmount: slasher delta != return value");
+        Pool memory q = _pool(op);
+        assertEq(q.activeTokens, p.activeTokens - fromActive, "slashAmount: active part");
+        assertEq(
+            q.unbondingTokens, p.unbondingTokens - (expected - fromActive), "slashAmount: unbonding part"
+        );
+        _afterSlash(op, p, taken, slashed, "slashAmount: not jailed");
+        _did("slashAmount");
+    }
+
+    /// @dev A slash jails any node but a deregistered one, and pays nothing to the treasury.
+    function _afterSlash(address op, Pool memory before, uint256 taken, uint256 slashed, string memory what)
+        internal
+    {
+        Status expected = before.status == Status.Deregistered ? Status.Deregistered : Status.Jailed;
+        assertEq(uint8(_pool(op).status), uint8(expected), what);
+        assertEq(cai.balanceOf(treasury), treasuryStart, "slash: treasury paid");
         ghostSlashed += taken;
         ghostSlashedReturned += slashed;
-        _did("slash");
     }
 
     /// @dev Picks a jailed node; tops its owner's self-stake back up to the minimum first when

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Vm} from "forge-std/Vm.sol";
+import {MarketFixture} from "./MarketFixture.sol";
+import {Receipt as EscrowReceipt} from "../../src/interfaces/IPaymentEscrow.sol";
+import {NodeView, Status} from "../../src/staking/StakingTypes.sol";
+
+/// @notice MarketFixture plus a second coordinator and miner (known keys, the miner at 0%
+///         commission) and helpers shared by the PaymentEscrow unit and fuzz tests.
+abstract contract EscrowFixture is MarketFixture {
+    /// @dev secp256k1 group order, to build high-s (malleable) signatures.
+    uint256 internal constant SECP256K1_N =
+        0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
+    uint16 internal constant MINER_COMMISSION = 1_000; // MarketFixture's miner
+    bytes32 internal constant FEES_DISTRIBUTED =
+        keccak256("FeesDistributed(address,address,uint256,uint256)");
+    bytes32 internal constant SHORTFALL_COVERED =
+        keccak256("ShortfallCovered(address,address,uint256,uint256)");
+
+    address internal coord2Owner = makeAddr("coord2Owner");
+    address internal miner2Owner = makeAddr("miner2Owner");
+    address internal app = makeAddr("app"); // a depositor
+    address internal stranger = makeAddr("stranger");
+    address internal coordinator2;
+    uint256 internal coordinator2Key;
+    address internal miner2;
+    uint256 internal miner2Key;
+
+    function setUp() public virtual override {
+        super.setUp();
+        (coordinator2, coordinator2Key) = makeAddrAndKey("coordinator2Operator");
+        (miner2, miner2Key) = makeAddrAndKey("miner2Operator");
+        _registerCoordinator(coord2Owner, coordinator2, COORDINATOR_MIN);
+        _registerMiner(miner2Owner, miner2, MINER_MIN, 0);
+    }
+
+    function _redeem(uint256 key, address coordinator_, address miner_, uint256 cumulative)
+        internal
+        returns (uint256)
+    {
+        (EscrowReceipt memory r, bytes memory sig) = _receipt(key, coordinator_, miner_, cumulative);
+        return escrow.redeem(r, sig);
+    }
+
+    function _unlock(address owner, address coordinator_, uint256 amount) internal {
+        vm.prank(owner);
+        escrow.unlock(coordinator_, amount);
+    }
+
+    function _withdrawDeposit(address owner, address coordinator_) internal returns (uint256) {
+        vm.prank(owner);
+        return escrow.withdraw(coordinator_);
+    }
+
+    function _balanceOf(address coordinator_) internal view returns (uint256 balance) {
+        (balance,,) = escrow.accountOf(coordinator_);
+    }
+
+    /// @dev Everything of a node's stake a slash can reach: active plus unbonding.
+    function _stakeOf(address operator) internal view returns (uint256) {
+        NodeView memory v = staking.getNode(operator);
+        return v.totalStake + v.unbondingStake;
+    }
+
+    function _status(address operator) internal view returns (Status status) {
+        (, status) = staking.nodeState(operator);
+    }
+
+    /// @dev Sum of the FeesDistributed amounts the escrow paid `operator`, and how many there were.
+    function _feesTo(Vm.Log[] memory logs, address operator)
+        internal
+        view
+        returns (uint256 total, uint256 n)
+    {
+        for (uint256 i; i < logs.length; ++i) {
+            Vm.Log memory l = logs[i];
+            if (l.emitter != address(staking) || l.topics[0] != FEES_DISTRIBUTED) continue;
+            if (address(uint160(uint256(l.topics[1]))) != operator) continue;
+            if (address(uint160(uint256(l.topics[2]))) != address(escrow)) continue;
+            (uint256 amount,) = abi.decode(l.data, (uint256, uint256));
+            total += amount;
+            ++n;
+        }
+    }
+
+    /// @dev How many ShortfallCovered events the escrow emitted.
+    function _shortfalls(Vm.Log[] memory logs) internal view returns (uint256 n) {
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].emitter == address(escrow) && logs[i].topics[0] == SHORTFALL_COVERED) ++n;
+        }
+    }
+
+    function _one(EscrowReceipt memory r, bytes memory sig)
+        internal
+        pure
+        returns (EscrowReceipt[] memory rs, bytes[] memory sigs)
+    {
+        rs = new EscrowReceipt[](1);
+        sigs = new bytes[](1);
+        (rs[0], sigs[0]) = (r, sig);
+    }
+}
