@@ -118,7 +118,7 @@ stakers through \`Staking.distributeFees\` (about 41,000 of it). The first redem
 its fresh slot (+17,100). A batch pays the intrinsic gas once and makes one distribution per run of
 receipts for the same miner, so a miner collecting from ten coordinators pays a fraction per receipt;
 "per receipt" is the whole batch divided by ${BATCH}. A shortfall redemption also slashes the
-coordinator.
+coordinator owner's stake.
 
 ${table(escrowRows)}
 

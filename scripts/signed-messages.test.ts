@@ -236,7 +236,7 @@ describe("messages signed in TypeScript, checked by the contracts", () => {
       const tampered = await revertOf(finder, Disputes, disputesAbi, "proveEquivocation", [
         a,
         sigA,
-        { ...b, modelId: "another-model" },
+        { ...b, completedAt: b.completedAt + 1n },
         sigB,
       ]);
       expect(tampered?.errorName).toBe("DifferentSigners");

@@ -6,6 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {DisputesParams, IDisputes, Proposal, ProposalStatus, TaskResult} from "./interfaces/IDisputes.sol";
 import {IStaking} from "./interfaces/IStaking.sol";
@@ -13,13 +14,20 @@ import {Role, Status} from "./staking/StakingTypes.sol";
 
 /// @title Disputes
 /// @notice Slashes miners that cheat. Objective: anyone who holds two TaskResults a miner operator
-///         signed for one (coordinator, taskId) with different resultHash proves equivocation, and
-///         the miner loses `equivocationBps` at once, the finder earning a fee. Subjective: an
-///         active coordinator proposes a slash with its evidence; the miner may dispute it with a
-///         bond within `challengeWindow`; an ARBITER upholds (the miner is slashed) or rejects (the
-///         coordinator is slashed and the miner compensated); undisputed proposals execute after
-///         the window. Whatever a slash does not pay out goes to Staking's treasury.
-/// @dev Holds SLASHER_ROLE on Staking, which pays slash proceeds to this contract.
+///         signed for one task (same coordinator, taskId, input and model) with different
+///         resultHash proves equivocation; the miner loses `equivocationBps` at once, the finder
+///         earns a fee, and the operator key is marked for good (one equivocation slash per key:
+///         a stolen key cannot be used to drain the node proof after proof; coordinators refuse
+///         marked keys). Subjective: an active coordinator proposes a slash with its evidence; the
+///         miner may dispute it with a bond within `challengeWindow`; an ARBITER upholds (the
+///         miner is slashed) or rejects (the coordinator is slashed and the miner compensated)
+///         within `arbitrationWindow`; an undisputed proposal may be executed for as long after
+///         its challenge window. So every proposal ends within challengeWindow + arbitrationWindow,
+///         which never exceeds Staking's unbonding period. Whatever a slash does not pay out goes
+///         to Staking's treasury.
+/// @dev Holds SLASHER_ROLE on Staking, which pays slash proceeds to this contract. The reason
+///      recorded in Staking's Slashed event is the taskId for an equivocation and the proposal id
+///      for a proposal.
 contract Disputes is IDisputes, AccessControl, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -35,8 +43,8 @@ contract Disputes is IDisputes, AccessControl, EIP712, ReentrancyGuardTransient 
 
     DisputesParams private _params;
     Proposal[] private _proposals;
-    /// @notice Set once a miner's equivocation on a task is slashed: keccak256(miner, coordinator, taskId).
-    mapping(bytes32 key => bool) public equivocationProven;
+    /// @notice Set once an operator key is slashed for equivocation; it is never slashed for it again.
+    mapping(address miner => bool) public equivocated;
     /// @notice Set once a coordinator proposes a slash: keccak256(coordinator, miner, taskId).
     mapping(bytes32 key => bool) public proposed;
 
@@ -52,8 +60,9 @@ contract Disputes is IDisputes, AccessControl, EIP712, ReentrancyGuardTransient 
 
     // ================================================================= equivocation
 
-    /// @notice Proves that one miner operator signed two different results for one task, slashes
-    ///         it `equivocationBps` and pays the caller `finderFeeBps` of the slash.
+    /// @notice Proves that one miner operator signed two different results for one task (the same
+    ///         coordinator, taskId, inputHash and modelId), slashes it `equivocationBps`, pays the
+    ///         caller `finderFeeBps` of the slash, and marks the key.
     function proveEquivocation(
         TaskResult calldata resultA,
         bytes calldata sigA,
@@ -63,17 +72,22 @@ contract Disputes is IDisputes, AccessControl, EIP712, ReentrancyGuardTransient 
         if (resultA.coordinator != resultB.coordinator || resultA.taskId != resultB.taskId) {
             revert NotSameTask();
         }
+        // Different inputs or models legitimately give different results: only one input, run
+        // twice, with two answers is a lie (a coordinator reusing a taskId cannot frame a miner).
+        if (
+            resultA.inputHash != resultB.inputHash
+                || keccak256(bytes(resultA.modelId)) != keccak256(bytes(resultB.modelId))
+        ) revert NotSameInput();
         if (resultA.resultHash == resultB.resultHash) revert SameResult();
         address miner = ECDSA.recoverCalldata(hashTaskResult(resultA), sigA);
         address signerB = ECDSA.recoverCalldata(hashTaskResult(resultB), sigB);
         if (miner != signerB) revert DifferentSigners(miner, signerB);
-        bytes32 key = keccak256(abi.encode(miner, resultA.coordinator, resultA.taskId));
-        if (equivocationProven[key]) revert AlreadyProven(miner, resultA.coordinator, resultA.taskId);
+        if (equivocated[miner]) revert AlreadyProven(miner);
         _requireMiner(miner);
-        equivocationProven[key] = true;
+        equivocated[miner] = true;
 
         DisputesParams memory p = _params;
-        slashed = staking.slash(miner, p.equivocationBps, key);
+        slashed = staking.slash(miner, p.equivocationBps, resultA.taskId);
         uint256 fee = slashed * p.finderFeeBps / BPS;
         if (fee != 0) token.safeTransfer(msg.sender, fee);
         _toTreasury(slashed - fee);
@@ -105,6 +119,7 @@ contract Disputes is IDisputes, AccessControl, EIP712, ReentrancyGuardTransient 
 
         id = _proposals.length;
         uint256 deadline = block.timestamp + p.challengeWindow;
+        uint256 end = deadline + p.arbitrationWindow;
         _proposals.push(
             Proposal({
                 miner: miner,
@@ -114,6 +129,7 @@ contract Disputes is IDisputes, AccessControl, EIP712, ReentrancyGuardTransient 
                 coordinator: msg.sender,
                 bond: 0,
                 disputer: address(0),
+                end: uint40(end),
                 taskId: taskId,
                 evidenceHash: evidenceHash
             })
@@ -121,10 +137,12 @@ contract Disputes is IDisputes, AccessControl, EIP712, ReentrancyGuardTransient 
         emit SlashProposed(id, msg.sender, miner, taskId, bps, evidenceHash, evidenceURI, deadline);
     }
 
-    /// @notice The proposing coordinator withdraws a proposal nobody has disputed yet.
+    /// @notice The proposing coordinator withdraws a proposal within its challenge window, before
+    ///         anyone disputed it (later, it must stand and be executed or lapse).
     function cancel(uint256 id) external {
         Proposal storage pr = _proposal(id, ProposalStatus.Proposed);
         if (msg.sender != pr.coordinator) revert NotTheProposer(id, msg.sender);
+        if (block.timestamp >= pr.deadline) revert WindowClosed(id, pr.deadline);
         pr.status = ProposalStatus.Cancelled;
         emit ProposalCancelled(id);
     }
@@ -135,9 +153,11 @@ contract Disputes is IDisputes, AccessControl, EIP712, ReentrancyGuardTransient 
         Proposal storage pr = _proposal(id, ProposalStatus.Proposed);
         if (block.timestamp >= pr.deadline) revert WindowClosed(id, pr.deadline);
         address miner = pr.miner;
-        if (msg.sender != miner && msg.sender != staking.getNode(miner).owner) revert NotTheMiner(id, msg.sender);
+        if (msg.sender != miner && msg.sender != staking.getNode(miner).owner) {
+            revert NotTheMiner(id, msg.sender);
+        }
         DisputesParams memory p = _params;
-        uint256 deadline = block.timestamp + p.arbitrationWindow;
+        uint256 deadline = Math.min(block.timestamp + p.arbitrationWindow, pr.end);
         pr.status = ProposalStatus.Disputed;
         pr.deadline = uint40(deadline);
         pr.disputer = msg.sender;
@@ -146,10 +166,13 @@ contract Disputes is IDisputes, AccessControl, EIP712, ReentrancyGuardTransient 
         emit ProposalDisputed(id, msg.sender, p.disputeBond, deadline);
     }
 
-    /// @notice Anyone executes an undisputed proposal once its challenge window has closed.
+    /// @notice Anyone executes an undisputed proposal once its challenge window has closed, until
+    ///         its `end` (then it lapses: a stale accusation must not slash stake that arrived
+    ///         later, and the stake it was about may have left).
     function execute(uint256 id) external nonReentrant returns (uint256 slashed) {
         Proposal storage pr = _proposal(id, ProposalStatus.Proposed);
         if (block.timestamp < pr.deadline) revert WindowOpen(id, pr.deadline);
+        if (block.timestamp >= pr.end) revert WindowClosed(id, pr.end);
         pr.status = ProposalStatus.Executed;
         slashed = staking.slash(pr.miner, pr.bps, _reason(id));
         _toTreasury(slashed);
@@ -158,8 +181,14 @@ contract Disputes is IDisputes, AccessControl, EIP712, ReentrancyGuardTransient 
 
     /// @notice The arbiter settles a disputed proposal within its window. Upheld: the miner is
     ///         slashed and forfeits its bond. Rejected: the coordinator is slashed
-    ///         `falseAccusationBps` and the disputer gets its bond back plus `accusedShareBps` of it.
-    function resolve(uint256 id, bool upheld) external onlyRole(ARBITER_ROLE) nonReentrant returns (uint256 slashed) {
+    ///         `falseAccusationBps` and the disputer gets its bond back plus `accusedShareBps` of
+    ///         the coordinator's slash.
+    function resolve(uint256 id, bool upheld)
+        external
+        onlyRole(ARBITER_ROLE)
+        nonReentrant
+        returns (uint256 slashed)
+    {
         Proposal storage pr = _proposal(id, ProposalStatus.Disputed);
         if (block.timestamp >= pr.deadline) revert WindowClosed(id, pr.deadline);
         uint256 bond = pr.bond;
@@ -179,20 +208,27 @@ contract Disputes is IDisputes, AccessControl, EIP712, ReentrancyGuardTransient 
         }
     }
 
-    /// @notice Anyone ends a dispute the arbiter left unresolved past its window: the proposal
-    ///         fails and the disputer gets its bond back.
+    /// @notice Anyone ends a proposal that ran out of time: a dispute the arbiter left unresolved
+    ///         (the disputer gets its bond back), or an undisputed proposal nobody executed.
     function lapse(uint256 id) external nonReentrant {
-        Proposal storage pr = _proposal(id, ProposalStatus.Disputed);
-        if (block.timestamp < pr.deadline) revert WindowOpen(id, pr.deadline);
+        if (id >= _proposals.length) revert ProposalNotFound(id);
+        Proposal storage pr = _proposals[id];
+        ProposalStatus status = pr.status;
+        uint256 end;
+        if (status == ProposalStatus.Proposed) end = pr.end;
+        else if (status == ProposalStatus.Disputed) end = pr.deadline;
+        else revert WrongStatus(id, status);
+        if (block.timestamp < end) revert WindowOpen(id, end);
         pr.status = ProposalStatus.Lapsed;
         uint256 bond = pr.bond;
         if (bond != 0) token.safeTransfer(pr.disputer, bond);
-        emit DisputeLapsed(id);
+        emit ProposalLapsed(id);
     }
 
     // ================================================================= admin
 
-    /// @notice Sets every parameter; proposals already made keep their deadline and bps.
+    /// @notice Sets every parameter. Proposals already made keep their deadlines, end, bps and
+    ///         bond; the slash rates and the bond apply to every step taken from now on.
     function setParams(DisputesParams calldata params_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setParams(params_);
     }
@@ -200,7 +236,9 @@ contract Disputes is IDisputes, AccessControl, EIP712, ReentrancyGuardTransient 
     function _setParams(DisputesParams memory p) private {
         if (p.equivocationBps == 0 || p.equivocationBps > BPS) revert InvalidParam("equivocationBps");
         if (p.finderFeeBps > BPS) revert InvalidParam("finderFeeBps");
-        if (p.falseAccusationBps == 0 || p.falseAccusationBps > BPS) revert InvalidParam("falseAccusationBps");
+        if (p.falseAccusationBps == 0 || p.falseAccusationBps > BPS) {
+            revert InvalidParam("falseAccusationBps");
+        }
         if (p.accusedShareBps > BPS) revert InvalidParam("accusedShareBps");
         if (p.maxProposalBps == 0 || p.maxProposalBps > BPS) revert InvalidParam("maxProposalBps");
         if (p.challengeWindow == 0) revert InvalidParam("challengeWindow");

@@ -19,7 +19,8 @@ import {Role, Status} from "./staking/StakingTypes.sol";
 ///         `Staking.distributeFees`, so the miner's owner takes its commission and the miner's
 ///         stakers share the rest. Withdrawing a deposit takes `unlock` and `unlockPeriod`, during
 ///         which the unlocking funds still pay receipts. A receipt the deposit cannot cover is
-///         paid from the coordinator's stake (a slash as large as the shortfall, which jails it).
+///         paid from the coordinator owner's own stake (a slash as large as the shortfall, which
+///         jails the coordinator); its stakers' stake never underwrites receipts.
 /// @dev Holds SLASHER_ROLE on Staking. A coordinator is identified by its operator address, the
 ///      key that signs its receipts; its owner (per Staking) alone may take deposits back.
 contract PaymentEscrow is IPaymentEscrow, AccessControl, EIP712, ReentrancyGuardTransient {
@@ -114,9 +115,9 @@ contract PaymentEscrow is IPaymentEscrow, AccessControl, EIP712, ReentrancyGuard
         _pay(receipt.miner, paid);
     }
 
-    /// @notice Redeems many receipts; the same as redeeming them one by one, but consecutive
-    ///         receipts of one miner (a miner redeeming from all its coordinators) pay its stakers
-    ///         in a single distribution.
+    /// @notice Redeems many receipts, all or none: each pays what it would pay redeemed alone
+    ///         in this order, but consecutive receipts of one miner (a miner collecting from all
+    ///         its coordinators) reach its stakers in a single distribution.
     function redeemBatch(Receipt[] calldata receipts, bytes[] calldata signatures)
         external
         nonReentrant
@@ -169,7 +170,9 @@ contract PaymentEscrow is IPaymentEscrow, AccessControl, EIP712, ReentrancyGuard
     /// @notice The EIP-712 digest the coordinator operator signs for `receipt`.
     function hashReceipt(Receipt calldata receipt) public view returns (bytes32) {
         return _hashTypedDataV4(
-            keccak256(abi.encode(RECEIPT_TYPEHASH, receipt.coordinator, receipt.miner, receipt.cumulativeAmount))
+            keccak256(
+                abi.encode(RECEIPT_TYPEHASH, receipt.coordinator, receipt.miner, receipt.cumulativeAmount)
+            )
         );
     }
 
@@ -198,25 +201,27 @@ contract PaymentEscrow is IPaymentEscrow, AccessControl, EIP712, ReentrancyGuard
         emit Redeemed(coordinator, r.miner, r.cumulativeAmount, paid);
     }
 
-    /// @dev Slashes the coordinator (which jails it) for what its deposit lacks; if even its stake
-    ///      falls short the rest stays redeemable against future deposits.
+    /// @dev Slashes the coordinator owner's own stake (which jails the coordinator) for what its
+    ///      deposit lacks; if even that falls short, the rest stays redeemable against future
+    ///      deposits. Only the owner's stake: otherwise an operator key could sign receipts to a
+    ///      miner of its own and pay the coordinator's stakers' stake out to itself.
     function _coverShortfall(address coordinator, address miner, uint256 shortfall)
         private
         returns (uint256 covered)
     {
-        // Only a coordinator's stake underwrites receipts: any other key signing as "coordinator"
-        // must not reach the slash (a miner's operator would otherwise pay out its stakers).
+        // A key that is not a coordinator's (a miner's operator signing as "coordinator") must
+        // not reach a slash at all.
         (Role role, Status status) = staking.nodeState(coordinator);
         if (role != Role.Coordinator || status == Status.None) revert NotACoordinator(coordinator);
-        covered = staking.slashAmount(coordinator, shortfall, SHORTFALL_REASON);
+        covered = staking.slashOwnerStake(coordinator, shortfall, SHORTFALL_REASON);
         emit ShortfallCovered(coordinator, miner, shortfall, covered);
     }
 
-    /// @dev Pays a miner node through Staking (which rejects unknown operators).
+    /// @dev Pays a miner node (deregistered and jailed ones included) through Staking.
     function _pay(address miner, uint256 amount) private {
         if (amount == 0) return;
-        (Role role,) = staking.nodeState(miner);
-        if (role != Role.Miner) revert NotAMiner(miner);
+        (Role role, Status status) = staking.nodeState(miner);
+        if (role != Role.Miner || status == Status.None) revert NotAMiner(miner);
         staking.distributeFees(miner, amount);
     }
 

@@ -46,8 +46,8 @@ contract Staking is StakingViews, AccessControl {
 
     /// @param token_ the staked and rewarded ERC-20.
     /// @param admin receives DEFAULT_ADMIN_ROLE (and may grant the other roles).
-    /// @param treasury_ the network treasury: slasher contracts send it what a slash does not pay
-    ///        out (finder fees, compensation).
+    /// @param treasury_ the network treasury: slasher contracts send it the part of a slash they do
+    ///        not pay out as finder's fees or compensation.
     constructor(IERC20 token_, address admin, address treasury_, StakingParams memory params) {
         if (address(token_) == address(0) || admin == address(0)) revert ZeroAddress();
         token = token_;
@@ -325,8 +325,8 @@ contract Staking is StakingViews, AccessControl {
     /// @notice Takes `bps` of a node's active and unbonding stake and jails it. The proceeds go to
     ///         the caller, a slasher contract that routes them: Disputes pays the finder and the
     ///         treasury, PaymentEscrow the unpaid miner. O(1): both share pools lose the same
-    ///         fraction, so every staker and lock does too. A 100% slash retires the node for good
-    ///         (see NodePoolDepleted).
+    ///         fraction, so every staker and lock does too. A slash that leaves no active stake
+    ///         retires the node for good (see NodePoolDepleted).
     /// @param reason a short tag or the hash of the evidence, for indexers.
     function slash(address operator, uint16 bps, bytes32 reason)
         external
@@ -337,9 +337,11 @@ contract Staking is StakingViews, AccessControl {
         return _slash(operator, bps, 0, reason);
     }
 
-    /// @notice Like `slash`, but takes `amount` (or the whole stake, if smaller), spread over the
-    ///         active and unbonding stake in proportion; the Slashed event reports bps 0.
-    function slashAmount(address operator, uint256 amount, bytes32 reason)
+    /// @notice Takes up to `amount` from the owner's own active stake only (never its stakers'
+    ///         stake or anyone's unbonding locks), pays it to the caller and jails the node. The
+    ///         escrow uses it to cover what a coordinator's deposit lacks: the owner underwrites
+    ///         its operator's receipts, its voters do not. The Slashed event reports bps 0.
+    function slashOwnerStake(address operator, uint256 amount, bytes32 reason)
         external
         onlyRole(SLASHER_ROLE)
         returns (uint256 slashed)
@@ -348,8 +350,9 @@ contract Staking is StakingViews, AccessControl {
         return _slash(operator, 0, amount, reason);
     }
 
-    /// @dev Slashes `bps` of both pools, or `amount` when `bps` is zero.
-    function _slash(address operator, uint256 bps, uint256 amount, bytes32 reason)
+    /// @dev Slashes `bps` of both pools, or up to `ownerAmount` of the owner's position when
+    ///      `bps` is zero.
+    function _slash(address operator, uint256 bps, uint256 ownerAmount, bytes32 reason)
         private
         returns (uint256 slashed)
     {
@@ -360,22 +363,19 @@ contract Staking is StakingViews, AccessControl {
         _accrue(operator, n, g.rewardPerTokenStored);
 
         uint256 active = n.activeTokens;
-        uint256 unbonding = n.unbondingTokens;
         uint256 fromActive;
         uint256 fromUnbonding;
         if (bps != 0) {
             fromActive = active * bps / BPS;
-            fromUnbonding = unbonding * bps / BPS;
-        } else if (amount >= active + unbonding) {
-            (fromActive, fromUnbonding) = (active, unbonding);
+            fromUnbonding = uint256(n.unbondingTokens) * bps / BPS;
+            n.activeTokens = uint96(active - fromActive);
+            n.unbondingTokens -= uint96(fromUnbonding);
         } else {
-            // floor for one pool and the remainder for the other: exactly `amount`, and the
-            // remainder is ceil(amount * unbonding / total) <= unbonding.
-            fromActive = amount * active / (active + unbonding);
-            fromUnbonding = amount - fromActive;
+            Position storage p = _positions[operator][n.owner];
+            uint256 own = _toTokens(p.shares, active, n.activeShares);
+            fromActive = ownerAmount < own ? ownerAmount : own;
+            if (fromActive != 0) _leavePool(n, p, fromActive, false);
         }
-        n.activeTokens = uint96(active - fromActive);
-        n.unbondingTokens = uint96(unbonding - fromUnbonding);
         if (status == Status.Active) g.totalRewardable -= uint96(active);
         _global = g;
         if (status != Status.Deregistered) {

@@ -56,14 +56,6 @@ abstract contract DisputesTestBase is MarketFixture {
         _registerCoordinator(coord2Owner, coordinator2, COORDINATOR_MIN);
     }
 
-    function _equivocationKey(address miner_, address coordinator_, bytes32 taskId)
-        internal
-        pure
-        returns (bytes32)
-    {
-        return keccak256(abi.encode(miner_, coordinator_, taskId));
-    }
-
     /// @dev Two results for `coordinator_`'s task `taskId` (HASH_A and HASH_B), both signed with `key`.
     function _pair(uint256 key, address coordinator_, bytes32 taskId)
         internal
@@ -203,17 +195,7 @@ contract DisputesTest is DisputesTestBase {
 
     function test_HashTaskResult_IsEIP712() public view {
         TaskResult memory r = _result(coordinator, TASK, HASH_A);
-        bytes32 domain = keccak256(
-            abi.encode(
-                keccak256(
-                    "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
-                ),
-                keccak256("Roost"),
-                keccak256("1"),
-                block.chainid,
-                address(disputes)
-            )
-        );
+        bytes32 domain = _roostDomainSeparator(address(disputes));
         bytes32 structHash = keccak256(
             abi.encode(
                 disputes.TASK_RESULT_TYPEHASH(),
@@ -255,13 +237,14 @@ contract DisputesTest is DisputesTestBase {
     function test_ProveEquivocation_SlashesPaysFinderAndTreasury() public {
         (TaskResult memory a, bytes memory sigA, TaskResult memory b, bytes memory sigB) =
             _pair(minerKey, coordinator, TASK);
-        bytes32 key = _equivocationKey(miner, coordinator, TASK);
         uint256 treasuryBefore = cai.balanceOf(treasury);
+        assertFalse(disputes.equivocated(miner));
 
         vm.expectEmit(true, true, true, true, address(staking));
         emit IStaking.Jailed(miner, block.timestamp + JAIL);
+        // Staking records the taskId as the slash's reason
         vm.expectEmit(true, true, true, true, address(staking));
-        emit IStaking.Slashed(miner, address(disputes), 3_000, EQUIVOCATION_SLASH, 0, key);
+        emit IStaking.Slashed(miner, address(disputes), 3_000, EQUIVOCATION_SLASH, 0, TASK);
         vm.expectEmit(true, true, true, true, address(disputes));
         emit IDisputes.EquivocationProven(miner, coordinator, TASK, finder, EQUIVOCATION_SLASH, FINDER_FEE);
         vm.prank(finder);
@@ -276,7 +259,22 @@ contract DisputesTest is DisputesTestBase {
         assertEq(v.totalStake, MINER_MIN - EQUIVOCATION_SLASH);
         assertEq(uint8(v.status), uint8(Status.Jailed));
         assertEq(v.jailedUntil, block.timestamp + JAIL);
-        assertTrue(disputes.equivocationProven(key));
+        assertTrue(disputes.equivocated(miner));
+    }
+
+    /// @notice The reason in Staking's Slashed event is the taskId, whatever it is (not a hash of
+    ///         it with the miner or the coordinator).
+    function testFuzz_ProveEquivocation_SlashedReasonIsTheTaskId(bytes32 taskId, address coordinator_)
+        public
+    {
+        (TaskResult memory a, bytes memory sigA, TaskResult memory b, bytes memory sigB) =
+            _pair(minerKey, coordinator_, taskId);
+        vm.expectEmit(true, true, true, true, address(staking));
+        emit IStaking.Slashed(miner, address(disputes), 3_000, EQUIVOCATION_SLASH, 0, taskId);
+        vm.expectEmit(true, true, true, true, address(disputes));
+        emit IDisputes.EquivocationProven(miner, coordinator_, taskId, finder, EQUIVOCATION_SLASH, FINDER_FEE);
+        vm.prank(finder);
+        disputes.proveEquivocation(a, sigA, b, sigB);
     }
 
     function test_ProveEquivocation_ArgumentOrderDoesNotMatter() public {
@@ -284,7 +282,7 @@ contract DisputesTest is DisputesTestBase {
             _pair(minerKey, coordinator, TASK);
         vm.prank(finder);
         assertEq(disputes.proveEquivocation(b, sigB, a, sigA), EQUIVOCATION_SLASH);
-        vm.expectRevert(abi.encodeWithSelector(IDisputes.AlreadyProven.selector, miner, coordinator, TASK));
+        vm.expectRevert(abi.encodeWithSelector(IDisputes.AlreadyProven.selector, miner));
         disputes.proveEquivocation(a, sigA, b, sigB);
     }
 
@@ -295,14 +293,7 @@ contract DisputesTest is DisputesTestBase {
         // active 26,000, unbonding 4,000: 30% of each
         uint256 treasuryBefore = cai.balanceOf(treasury);
         vm.expectEmit(true, true, true, true, address(staking));
-        emit IStaking.Slashed(
-            miner,
-            address(disputes),
-            3_000,
-            7_800 ether,
-            1_200 ether,
-            _equivocationKey(miner, coordinator, TASK)
-        );
+        emit IStaking.Slashed(miner, address(disputes), 3_000, 7_800 ether, 1_200 ether, TASK);
         uint256 slashed = _prove(finder, minerKey, TASK);
         assertEq(slashed, 9_000 ether);
         assertEq(cai.balanceOf(finder), 450 ether);
@@ -332,21 +323,142 @@ contract DisputesTest is DisputesTestBase {
         assertEq(staking.withdraw(_one(0)), MINER_MIN - EQUIVOCATION_SLASH);
     }
 
-    function test_ProveEquivocation_JailedMinerSlashedAgainForAnotherTask() public {
+    // ================================================================= tombstone
+
+    /// @notice One equivocation slash per operator key, ever: a proof for another task (of the
+    ///         same or another coordinator) reverts, while the node is jailed and after its owner
+    ///         unjailed it.
+    function test_ProveEquivocation_Tombstone_AnotherTaskReverts() public {
         _prove(finder, minerKey, TASK);
+        bytes memory err = abi.encodeWithSelector(IDisputes.AlreadyProven.selector, miner);
+        (TaskResult memory a, bytes memory sigA, TaskResult memory b, bytes memory sigB) =
+            _pair(minerKey, coordinator, keccak256("task-2"));
         assertEq(uint8(_nodeStatus(miner)), uint8(Status.Jailed));
-        uint256 second = _prove(finder, minerKey, keccak256("task-2"));
-        assertEq(second, (MINER_MIN - EQUIVOCATION_SLASH) * 3_000 / 10_000);
-        assertEq(cai.balanceOf(finder), FINDER_FEE + second * 500 / 10_000);
+        vm.expectRevert(err);
+        vm.prank(finder);
+        disputes.proveEquivocation(a, sigA, b, sigB);
+
+        // the owner restores the self-stake and unjails the node: the key stays marked
+        vm.warp(block.timestamp + JAIL);
+        _stake(minerOwner, miner, EQUIVOCATION_SLASH);
+        vm.prank(minerOwner);
+        staking.unjail(miner);
+        assertEq(uint8(_nodeStatus(miner)), uint8(Status.Active));
+        vm.expectRevert(err);
+        vm.prank(finder);
+        disputes.proveEquivocation(a, sigA, b, sigB);
+        // results signed after the unjail, for another coordinator's task
+        (a, sigA, b, sigB) = _pair(minerKey, coordinator2, TASK);
+        vm.expectRevert(err);
+        vm.prank(stranger);
+        disputes.proveEquivocation(a, sigA, b, sigB);
+
+        assertEq(staking.getNode(miner).totalStake, MINER_MIN);
+        assertEq(uint8(_nodeStatus(miner)), uint8(Status.Active));
+        assertEq(cai.balanceOf(finder), FINDER_FEE);
+        assertEq(cai.balanceOf(stranger), 0);
+        assertTrue(disputes.equivocated(miner));
     }
 
-    function test_ProveEquivocation_SameTaskIdOfAnotherCoordinatorIsAnotherTask() public {
+    /// @notice A thief holding an operator key pre-signs many conflicting pairs (many tasks, several
+    ///         coordinators) and hands them to accomplices: only the first proof slashes. The node
+    ///         loses equivocationBps once, not proof after proof, before or after the owner unjails.
+    function test_ProveEquivocation_Tombstone_StolenKeySlashesOnlyOnce() public {
+        _stake(staker, miner, 80_000 ether); // 100,000 at stake: 30,000 slashed, 1,500 finder fee
+        uint256 n = 12;
+        TaskResult[] memory as_ = new TaskResult[](n);
+        TaskResult[] memory bs = new TaskResult[](n);
+        bytes[] memory sigsA = new bytes[](n);
+        bytes[] memory sigsB = new bytes[](n);
+        for (uint256 i; i < n; ++i) {
+            address coordinator_ =
+                i % 3 == 0 ? coordinator : (i % 3 == 1 ? coordinator2 : address(uint160(i)));
+            (as_[i], sigsA[i], bs[i], sigsB[i]) = _pair(minerKey, coordinator_, bytes32(i));
+            bs[i].completedAt += uint64(i);
+            sigsB[i] = _signResult(minerKey, bs[i]);
+        }
+        address[] memory accomplices = new address[](n);
+        for (uint256 i; i < n; ++i) {
+            accomplices[i] = makeAddr(string.concat("accomplice", vm.toString(i)));
+        }
+        uint256 treasuryBefore = cai.balanceOf(treasury);
+        uint256 topUp;
+
+        vm.prank(accomplices[0]);
+        assertEq(disputes.proveEquivocation(as_[0], sigsA[0], bs[0], sigsB[0]), 30_000 ether);
+        for (uint256 round; round < 2; ++round) {
+            for (uint256 i = 1; i < n; ++i) {
+                vm.expectRevert(abi.encodeWithSelector(IDisputes.AlreadyProven.selector, miner));
+                vm.prank(accomplices[i]);
+                disputes.proveEquivocation(as_[i], sigsA[i], bs[i], sigsB[i]);
+            }
+            if (round == 0) {
+                // the owner restores its self-stake and unjails; the thief tries again
+                vm.warp(block.timestamp + JAIL);
+                topUp = MINER_MIN - staking.stakeOf(miner, minerOwner) + 1 ether;
+                _stake(minerOwner, miner, topUp);
+                vm.prank(minerOwner);
+                staking.unjail(miner);
+            }
+        }
+        vm.expectRevert(abi.encodeWithSelector(IDisputes.AlreadyProven.selector, miner));
+        disputes.proveEquivocation(as_[0], sigsA[0], bs[0], sigsB[0]);
+
+        assertEq(staking.getNode(miner).totalStake, 70_000 ether + topUp);
+        assertApproxEqAbs(staking.stakeOf(miner, staker), 56_000 ether, 1, "the staker lost 30% once");
+        assertEq(uint8(_nodeStatus(miner)), uint8(Status.Active));
+        assertEq(cai.balanceOf(accomplices[0]), 1_500 ether);
+        for (uint256 i = 1; i < n; ++i) {
+            assertEq(cai.balanceOf(accomplices[i]), 0);
+        }
+        assertEq(cai.balanceOf(treasury) - treasuryBefore, 28_500 ether);
+        assertEq(cai.balanceOf(address(disputes)), 0);
+    }
+
+    /// @notice The mark is per key: another miner is slashed for the very same task, and the
+    ///         marked miner can still be slashed through a coordinator's proposal.
+    function test_ProveEquivocation_Tombstone_IsPerKey() public {
+        _registerMiner2();
         _prove(finder, minerKey, TASK);
+        assertFalse(disputes.equivocated(miner2));
+        vm.expectEmit(true, true, true, true, address(staking));
+        emit IStaking.Slashed(miner2, address(disputes), 3_000, EQUIVOCATION_SLASH, 0, TASK);
+        assertEq(_prove(finder, miner2Key, TASK), EQUIVOCATION_SLASH);
+        assertTrue(disputes.equivocated(miner2));
+        assertTrue(disputes.equivocated(miner));
+        assertFalse(disputes.equivocated(coordinator));
+
+        uint256 id = _propose(keccak256("task-2"), 1_000);
+        vm.warp(block.timestamp + CHALLENGE_WINDOW);
+        assertEq(disputes.execute(id), (MINER_MIN - EQUIVOCATION_SLASH) / 10);
+    }
+
+    /// @notice A proof that slashed nothing (a retired miner that withdrew everything) still
+    ///         marks the key.
+    function test_ProveEquivocation_EmptyStakeSlashesNothingButMarks() public {
+        vm.startPrank(minerOwner);
+        staking.deregister(miner);
+        staking.unstake(miner, MINER_MIN);
+        vm.stopPrank();
+        vm.warp(block.timestamp + UNBONDING);
+        vm.prank(minerOwner);
+        staking.withdraw(_one(0));
+        (uint256 active, uint256 unbonding) = _stakes(miner);
+        assertEq(active + unbonding, 0);
+        uint256 treasuryBefore = cai.balanceOf(treasury);
+
+        vm.expectEmit(true, true, true, true, address(staking));
+        emit IStaking.Slashed(miner, address(disputes), 3_000, 0, 0, TASK);
+        vm.expectEmit(true, true, true, true, address(disputes));
+        emit IDisputes.EquivocationProven(miner, coordinator, TASK, finder, 0, 0);
+        assertEq(_prove(finder, minerKey, TASK), 0);
+        assertEq(cai.balanceOf(treasury), treasuryBefore);
+        assertEq(cai.balanceOf(finder), 0);
+        assertTrue(disputes.equivocated(miner));
         (TaskResult memory a, bytes memory sigA, TaskResult memory b, bytes memory sigB) =
-            _pair(minerKey, coordinator2, TASK);
-        vm.prank(finder);
-        assertGt(disputes.proveEquivocation(a, sigA, b, sigB), 0);
-        assertTrue(disputes.equivocationProven(_equivocationKey(miner, coordinator2, TASK)));
+            _pair(minerKey, coordinator, keccak256("task-2"));
+        vm.expectRevert(abi.encodeWithSelector(IDisputes.AlreadyProven.selector, miner));
+        disputes.proveEquivocation(a, sigA, b, sigB);
     }
 
     function test_ProveEquivocation_MinerMayReportItself() public {
@@ -368,21 +480,6 @@ contract DisputesTest is DisputesTestBase {
         assertEq(cai.balanceOf(treasury) - treasuryBefore, EQUIVOCATION_SLASH);
     }
 
-    function test_ProveEquivocation_EmptyStakeSlashesNothing() public {
-        DisputesParams memory p = defaultDisputesParams();
-        p.equivocationBps = 10_000;
-        vm.prank(admin);
-        disputes.setParams(p);
-        assertEq(_prove(finder, minerKey, TASK), MINER_MIN);
-        uint256 treasuryBefore = cai.balanceOf(treasury);
-        uint256 finderBefore = cai.balanceOf(finder);
-        vm.expectEmit(true, true, true, true, address(disputes));
-        emit IDisputes.EquivocationProven(miner, coordinator, keccak256("task-2"), finder, 0, 0);
-        assertEq(_prove(finder, minerKey, keccak256("task-2")), 0);
-        assertEq(cai.balanceOf(treasury), treasuryBefore);
-        assertEq(cai.balanceOf(finder), finderBefore);
-    }
-
     function test_ProveEquivocation_RevertsNotSameTask() public {
         TaskResult memory a = _result(coordinator, TASK, HASH_A);
         TaskResult memory b = _result(coordinator, keccak256("task-2"), HASH_B);
@@ -400,40 +497,111 @@ contract DisputesTest is DisputesTestBase {
         disputes.proveEquivocation(a, "", b, "");
     }
 
+    // ================================================================= same input
+
+    /// @notice A coordinator that reuses a taskId with another input cannot frame a miner: the
+    ///         miner's honest answers to two inputs are not equivocation.
+    function test_ProveEquivocation_RevertsNotSameInput_InputHash() public {
+        TaskResult memory a = _result(coordinator, TASK, HASH_A);
+        TaskResult memory b = _result(coordinator, TASK, HASH_B);
+        b.inputHash = keccak256("another input");
+        bytes memory sigA = _signResult(minerKey, a);
+        bytes memory sigB = _signResult(minerKey, b);
+        vm.expectRevert(IDisputes.NotSameInput.selector);
+        vm.prank(coordinator);
+        disputes.proveEquivocation(a, sigA, b, sigB);
+        vm.expectRevert(IDisputes.NotSameInput.selector);
+        vm.prank(finder);
+        disputes.proveEquivocation(b, sigB, a, sigA);
+        // any other input, even a zero hash
+        b.inputHash = bytes32(0);
+        sigB = _signResult(minerKey, b);
+        vm.expectRevert(IDisputes.NotSameInput.selector);
+        disputes.proveEquivocation(a, sigA, b, sigB);
+
+        assertEq(staking.getNode(miner).totalStake, MINER_MIN);
+        assertEq(uint8(_nodeStatus(miner)), uint8(Status.Active));
+        assertFalse(disputes.equivocated(miner));
+        // the miner is still slashable once it really equivocates on one input
+        assertEq(_prove(finder, minerKey, TASK), EQUIVOCATION_SLASH);
+    }
+
+    /// @notice Two models give two results: a different modelId (compared byte for byte) is not
+    ///         equivocation either.
+    function test_ProveEquivocation_RevertsNotSameInput_ModelId() public {
+        TaskResult memory a = _result(coordinator, TASK, HASH_A);
+        bytes memory sigA = _signResult(minerKey, a);
+        string[4] memory models = ["demo-image-v2", "", "Demo-image-v1", "demo-image-v1 "];
+        for (uint256 i; i < models.length; ++i) {
+            TaskResult memory b = _result(coordinator, TASK, HASH_B);
+            b.modelId = models[i];
+            bytes memory sigB = _signResult(minerKey, b);
+            vm.expectRevert(IDisputes.NotSameInput.selector);
+            disputes.proveEquivocation(a, sigA, b, sigB);
+            vm.expectRevert(IDisputes.NotSameInput.selector);
+            disputes.proveEquivocation(b, sigB, a, sigA);
+        }
+        assertEq(staking.getNode(miner).totalStake, MINER_MIN);
+        assertFalse(disputes.equivocated(miner));
+    }
+
+    /// @notice NotSameInput is checked after NotSameTask and before SameResult, the signatures and
+    ///         the mark.
+    function test_ProveEquivocation_NotSameInputCheckOrder() public {
+        TaskResult memory a = _result(coordinator, TASK, HASH_A);
+        TaskResult memory b = _result(coordinator, keccak256("task-2"), HASH_A);
+        b.inputHash = keccak256("another input");
+        b.modelId = "demo-image-v2";
+        vm.expectRevert(IDisputes.NotSameTask.selector);
+        disputes.proveEquivocation(a, "", b, "");
+        b.taskId = TASK; // same task; other input and model; same result; no signatures
+        vm.expectRevert(IDisputes.NotSameInput.selector);
+        disputes.proveEquivocation(a, "", b, "");
+        b.inputHash = a.inputHash; // other model only
+        vm.expectRevert(IDisputes.NotSameInput.selector);
+        disputes.proveEquivocation(a, "", b, "");
+        b.modelId = a.modelId;
+        vm.expectRevert(IDisputes.SameResult.selector);
+        disputes.proveEquivocation(a, "", b, "");
+        // a marked miner's results for two inputs: NotSameInput, not AlreadyProven
+        _prove(finder, minerKey, TASK);
+        b = _result(coordinator, TASK, HASH_B);
+        b.inputHash = keccak256("another input");
+        bytes memory sigA = _signResult(minerKey, a);
+        bytes memory sigB = _signResult(minerKey, b);
+        vm.expectRevert(IDisputes.NotSameInput.selector);
+        disputes.proveEquivocation(a, sigA, b, sigB);
+    }
+
     function test_ProveEquivocation_RevertsSameResult() public {
         TaskResult memory a = _result(coordinator, TASK, HASH_A);
         bytes memory sigA = _signResult(minerKey, a);
         vm.expectRevert(IDisputes.SameResult.selector);
         disputes.proveEquivocation(a, sigA, a, sigA);
-    }
-
-    /// @notice Only the result counts: two signatures that differ in model, input or completion
-    ///         time but commit to the same resultHash are not equivocation.
-    function test_ProveEquivocation_OtherFieldsDifferingIsNotEquivocation() public {
-        TaskResult memory a = _result(coordinator, TASK, HASH_A);
-        bytes memory sigA = _signResult(minerKey, a);
+        // the completion time is not part of what must match; the same result twice is no lie
         TaskResult memory b = _result(coordinator, TASK, HASH_A);
-        b.modelId = "demo-image-v2";
-        b.inputHash = keccak256("other input");
         b.completedAt = a.completedAt + 60;
         bytes memory sigB = _signResult(minerKey, b);
         vm.expectRevert(IDisputes.SameResult.selector);
         disputes.proveEquivocation(a, sigA, b, sigB);
-
-        TaskResult[3] memory variants = [
-            _result(coordinator, TASK, HASH_A),
-            _result(coordinator, TASK, HASH_A),
-            _result(coordinator, TASK, HASH_A)
-        ];
-        variants[0].modelId = "";
-        variants[1].inputHash = bytes32(0);
-        variants[2].completedAt = 0;
-        for (uint256 i; i < 3; ++i) {
-            sigB = _signResult(minerKey, variants[i]);
-            vm.expectRevert(IDisputes.SameResult.selector);
-            disputes.proveEquivocation(a, sigA, variants[i], sigB);
-        }
+        b.completedAt = 0;
+        sigB = _signResult(minerKey, b);
+        vm.expectRevert(IDisputes.SameResult.selector);
+        disputes.proveEquivocation(b, sigB, a, sigA);
         assertEq(staking.getNode(miner).totalStake, MINER_MIN);
+    }
+
+    /// @notice Two results for one input and model that differ only in result and completion time
+    ///         are equivocation: completedAt need not match.
+    function test_ProveEquivocation_CompletedAtMayDiffer() public {
+        TaskResult memory a = _result(coordinator, TASK, HASH_A);
+        TaskResult memory b = _result(coordinator, TASK, HASH_B);
+        b.completedAt = a.completedAt + 3_600;
+        bytes memory sigA = _signResult(minerKey, a);
+        bytes memory sigB = _signResult(minerKey, b);
+        vm.prank(finder);
+        assertEq(disputes.proveEquivocation(a, sigA, b, sigB), EQUIVOCATION_SLASH);
+        assertTrue(disputes.equivocated(miner));
     }
 
     function test_ProveEquivocation_RevertsDifferentSigners() public {
@@ -466,14 +634,15 @@ contract DisputesTest is DisputesTestBase {
 
     function test_ProveEquivocation_RevertsAlreadyProven() public {
         _prove(finder, minerKey, TASK);
+        bytes memory err = abi.encodeWithSelector(IDisputes.AlreadyProven.selector, miner);
         // the same pair again, or a third result for the same task
         (TaskResult memory a, bytes memory sigA, TaskResult memory b, bytes memory sigB) =
             _pair(minerKey, coordinator, TASK);
-        vm.expectRevert(abi.encodeWithSelector(IDisputes.AlreadyProven.selector, miner, coordinator, TASK));
+        vm.expectRevert(err);
         disputes.proveEquivocation(a, sigA, b, sigB);
         TaskResult memory c = _result(coordinator, TASK, keccak256("result C"));
         bytes memory sigC = _signResult(minerKey, c);
-        vm.expectRevert(abi.encodeWithSelector(IDisputes.AlreadyProven.selector, miner, coordinator, TASK));
+        vm.expectRevert(err);
         disputes.proveEquivocation(a, sigA, c, sigC);
         // a malleated (high-s) copy of a signature does not help either: it is rejected outright
         (bytes32 r, bytes32 s, uint8 v) = _split(sigC);
@@ -483,6 +652,12 @@ contract DisputesTest is DisputesTestBase {
             abi.encodeWithSelector(ECDSA.ECDSAInvalidSignatureS.selector, bytes32(SECP256K1_N - uint256(s)))
         );
         disputes.proveEquivocation(a, sigA, c, highS);
+        // DifferentSigners is checked before the mark
+        _registerMiner2();
+        sigB = _signResult(miner2Key, b);
+        vm.expectRevert(abi.encodeWithSelector(IDisputes.DifferentSigners.selector, miner, miner2));
+        disputes.proveEquivocation(a, sigA, b, sigB);
+        assertEq(staking.getNode(miner).totalStake, MINER_MIN - EQUIVOCATION_SLASH);
     }
 
     function test_ProveEquivocation_RevertsSignaturesForAnotherChain() public {
@@ -591,59 +766,73 @@ contract DisputesTest is DisputesTestBase {
     struct Attempt {
         uint256 keyA;
         uint256 keyB;
-        bytes32 task;
         TaskResult a;
         TaskResult b;
         address signer;
         bool isMiner;
         bool sameTask;
+        bool sameInput;
         bool provenBefore;
+        bytes32 priorTask;
+        address priorCoordinator;
     }
 
-    /// @notice Equivocation succeeds iff both results are for the same (coordinator, task), commit
-    ///         to different results, are signed by the same key, that key is a registered miner's
-    ///         operator, and this equivocation was not proven before.
+    /// @notice Equivocation succeeds iff both results are for the same (coordinator, task), the
+    ///         same input and model, commit to different results, are signed by the same key, that
+    ///         key is a registered miner's operator, and that key was never slashed for
+    ///         equivocation before (for any task). Otherwise the first failing check's error.
+    /// @param flags six deviations from a valid proof, each present when its two bits are both
+    ///        set (1 in 4): [0,1] another signer, [2,3] another task, [4,5] the same result,
+    ///        [6,7] proven before, [8,9] another input, [10,11] another model. Bit 12: the other
+    ///        task is another coordinator's; bit 13: the earlier proof was for another coordinator.
+    /// forge-config: default.fuzz.runs = 1024
     function testFuzz_ProveEquivocation_SucceedsIffValid(
         uint8[2] memory signerSeeds,
-        bool sameSigner,
-        bool otherCoordinator,
         bytes32[2] memory tasks,
-        bool sameTask,
         bytes32[2] memory hashes,
-        bool sameHash,
-        bool provenBefore
+        bytes32 priorTask,
+        uint16 flags
     ) public {
         _registerMiner2();
         uint256[4] memory keys = [minerKey, miner2Key, coordinatorKey, outsiderKey];
         Attempt memory t;
         t.keyA = keys[signerSeeds[0] % 4];
-        t.keyB = sameSigner ? t.keyA : keys[signerSeeds[1] % 4];
-        t.task = tasks[0];
+        t.keyB = _deviates(flags, 0) ? keys[signerSeeds[1] % 4] : t.keyA;
+        bytes32 hashB = _deviates(flags, 2) ? hashes[0] : hashes[1];
         t.a = _result(coordinator, tasks[0], hashes[0]);
-        t.b = sameTask
-            ? _result(coordinator, tasks[0], sameHash ? hashes[0] : hashes[1])
-            : _result(
-                otherCoordinator ? coordinator2 : coordinator, tasks[1], sameHash ? hashes[0] : hashes[1]
-            );
+        t.b = _deviates(flags, 1)
+            ? _result(_bit(flags, 12) ? coordinator2 : coordinator, tasks[1], hashB)
+            : _result(coordinator, tasks[0], hashB);
+        if (_deviates(flags, 4)) t.b.inputHash = keccak256(abi.encode(tasks[1], "input"));
+        if (_deviates(flags, 5)) t.b.modelId = "demo-image-v2";
         t.signer = vm.addr(t.keyA);
         t.isMiner = t.keyA == minerKey || t.keyA == miner2Key;
         t.sameTask = t.b.coordinator == coordinator && t.b.taskId == tasks[0];
-        t.provenBefore = provenBefore && t.sameTask && t.isMiner;
+        t.sameInput = !_deviates(flags, 4) && !_deviates(flags, 5);
+        t.provenBefore = _deviates(flags, 3) && t.isMiner;
+        t.priorTask = priorTask;
+        t.priorCoordinator = _bit(flags, 13) ? coordinator2 : coordinator;
         _checkAttempt(t);
     }
 
     function _checkAttempt(Attempt memory t) internal {
         if (t.provenBefore) {
-            TaskResult memory x = _result(coordinator, t.task, keccak256(abi.encode(t.a.resultHash, 1)));
-            TaskResult memory y = _result(coordinator, t.task, keccak256(abi.encode(t.a.resultHash, 2)));
+            // an earlier proof against the same key, for any task (possibly this very one)
+            TaskResult memory x =
+                _result(t.priorCoordinator, t.priorTask, keccak256(abi.encode(t.a.resultHash, 1)));
+            TaskResult memory y =
+                _result(t.priorCoordinator, t.priorTask, keccak256(abi.encode(t.a.resultHash, 2)));
             disputes.proveEquivocation(x, _signResult(t.keyA, x), y, _signResult(t.keyA, y));
         }
         bytes memory sigA = _signResult(t.keyA, t.a);
         bytes memory sigB = _signResult(t.keyB, t.b);
-        (uint256 activeBefore,) = _stakes(t.isMiner ? t.signer : miner);
+        address subject = t.isMiner ? t.signer : miner;
+        (uint256 activeBefore,) = _stakes(subject);
         uint256 treasuryBefore = cai.balanceOf(treasury);
         if (!t.sameTask) {
             vm.expectRevert(IDisputes.NotSameTask.selector);
+        } else if (!t.sameInput) {
+            vm.expectRevert(IDisputes.NotSameInput.selector);
         } else if (t.a.resultHash == t.b.resultHash) {
             vm.expectRevert(IDisputes.SameResult.selector);
         } else if (t.keyA != t.keyB) {
@@ -651,24 +840,50 @@ contract DisputesTest is DisputesTestBase {
                 abi.encodeWithSelector(IDisputes.DifferentSigners.selector, t.signer, vm.addr(t.keyB))
             );
         } else if (t.provenBefore) {
-            vm.expectRevert(
-                abi.encodeWithSelector(IDisputes.AlreadyProven.selector, t.signer, coordinator, t.task)
-            );
+            vm.expectRevert(abi.encodeWithSelector(IDisputes.AlreadyProven.selector, t.signer));
         } else if (!t.isMiner) {
             vm.expectRevert(abi.encodeWithSelector(IDisputes.NotAMiner.selector, t.signer));
         } else {
+            vm.expectEmit(true, true, true, true, address(disputes));
+            emit IDisputes.EquivocationProven(
+                t.signer,
+                coordinator,
+                t.a.taskId,
+                finder,
+                activeBefore * 3_000 / 10_000,
+                activeBefore * 3_000 / 10_000 * 500 / 10_000
+            );
             vm.prank(finder);
             uint256 slashed = disputes.proveEquivocation(t.a, sigA, t.b, sigB);
             assertEq(slashed, activeBefore * 3_000 / 10_000);
             assertEq(cai.balanceOf(finder), slashed * 500 / 10_000);
             assertEq(cai.balanceOf(treasury) - treasuryBefore, slashed - slashed * 500 / 10_000);
-            assertTrue(disputes.equivocationProven(_equivocationKey(t.signer, coordinator, t.task)));
+            assertTrue(disputes.equivocated(t.signer));
             assertEq(uint8(_nodeStatus(t.signer)), uint8(Status.Jailed));
+            // marked: the earlier pair (another task, most likely) no longer slashes
+            TaskResult memory x = _result(t.priorCoordinator, t.priorTask, keccak256("x"));
+            TaskResult memory y = _result(t.priorCoordinator, t.priorTask, keccak256("y"));
+            bytes memory sigX = _signResult(t.keyA, x);
+            bytes memory sigY = _signResult(t.keyA, y);
+            vm.expectRevert(abi.encodeWithSelector(IDisputes.AlreadyProven.selector, t.signer));
+            disputes.proveEquivocation(x, sigX, y, sigY);
             return;
         }
         vm.prank(finder);
         disputes.proveEquivocation(t.a, sigA, t.b, sigB);
         assertEq(cai.balanceOf(treasury), treasuryBefore);
+        (uint256 activeAfter,) = _stakes(subject);
+        assertEq(activeAfter, activeBefore, "a refused proof slashes nothing");
+        assertEq(disputes.equivocated(t.signer), t.provenBefore, "marked iff proven before");
+    }
+
+    function _bit(uint16 flags, uint256 i) internal pure returns (bool) {
+        return flags & (1 << i) != 0;
+    }
+
+    /// @dev Deviation `k` is present when bits 2k and 2k + 1 are both set.
+    function _deviates(uint16 flags, uint256 k) internal pure returns (bool) {
+        return (flags >> (2 * k)) & 3 == 3;
     }
 
     /// @notice The slash takes floor(pool * bps / 1e4) of the active and of the unbonding pool

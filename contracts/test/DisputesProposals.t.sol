@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {Vm} from "forge-std/Vm.sol";
 import {DisputesTestBase} from "./Disputes.t.sol";
 import {DisputesParams, IDisputes, Proposal, ProposalStatus} from "../src/interfaces/IDisputes.sol";
 import {IStaking} from "../src/interfaces/IStaking.sol";
@@ -154,15 +155,38 @@ contract DisputesProposalsTest is DisputesTestBase {
         assertEq(staking.getNode(miner).totalStake, MINER_MIN);
     }
 
-    /// @notice The window having closed does not stop the proposer from withdrawing an
-    ///         unexecuted proposal.
-    function test_Cancel_AfterTheWindowWhileNotExecuted() public {
+    /// @notice The proposer may withdraw only within the challenge window: from the deadline on,
+    ///         the proposal stands (it is executed or lapses), during the execution window and after.
+    function test_Cancel_RevertsWindowClosed() public {
         uint256 id = _propose(TASK, PROPOSAL_BPS);
-        vm.warp(block.timestamp + CHALLENGE_WINDOW + 1);
+        uint256 other = _propose(keccak256("task-2"), PROPOSAL_BPS);
+        uint256 deadline = block.timestamp + CHALLENGE_WINDOW;
+        bytes memory err = abi.encodeWithSelector(IDisputes.WindowClosed.selector, id, deadline);
+        vm.warp(deadline - 1);
+        vm.expectEmit(true, true, true, true, address(disputes));
+        emit IDisputes.ProposalCancelled(other);
         vm.prank(coordinator);
-        disputes.cancel(id);
-        vm.expectRevert(_wrongStatus(id, ProposalStatus.Cancelled));
-        disputes.execute(id);
+        disputes.cancel(other); // the last second
+        uint40[4] memory times = [
+            uint40(deadline),
+            uint40(deadline + ARBITRATION_WINDOW - 1),
+            uint40(deadline + ARBITRATION_WINDOW),
+            uint40(deadline + 365 days)
+        ];
+        for (uint256 i; i < times.length; ++i) {
+            vm.warp(times[i]);
+            vm.expectRevert(err);
+            vm.prank(coordinator);
+            disputes.cancel(id);
+            // the caller is checked before the window
+            vm.expectRevert(abi.encodeWithSelector(IDisputes.NotTheProposer.selector, id, stranger));
+            vm.prank(stranger);
+            disputes.cancel(id);
+        }
+        assertEq(uint8(_statusOf(id)), uint8(ProposalStatus.Proposed));
+        assertEq(uint8(_statusOf(other)), uint8(ProposalStatus.Cancelled));
+        disputes.lapse(id);
+        assertEq(uint8(_statusOf(id)), uint8(ProposalStatus.Lapsed));
     }
 
     function test_Cancel_RevertsNotTheProposer() public {
@@ -332,6 +356,93 @@ contract DisputesProposalsTest is DisputesTestBase {
         disputes.execute(id);
         vm.warp(deadline);
         disputes.execute(id);
+    }
+
+    /// @notice An undisputed proposal may be executed for arbitrationWindow after its challenge
+    ///         window: the last second works, deadline + arbitrationWindow and later revert.
+    function test_Execute_RevertsWindowClosed() public {
+        uint256 id = _propose(TASK, PROPOSAL_BPS);
+        uint256 other = _propose(keccak256("task-2"), PROPOSAL_BPS);
+        uint256 expiry = block.timestamp + CHALLENGE_WINDOW + ARBITRATION_WINDOW;
+        bytes memory err = abi.encodeWithSelector(IDisputes.WindowClosed.selector, id, expiry);
+        vm.warp(expiry - 1);
+        vm.expectEmit(true, true, true, true, address(disputes));
+        emit IDisputes.ProposalExecuted(other, PROPOSAL_SLASH);
+        assertEq(disputes.execute(other), PROPOSAL_SLASH); // the last second
+        uint256 treasuryBefore = cai.balanceOf(treasury);
+        vm.warp(expiry);
+        vm.expectRevert(err);
+        disputes.execute(id);
+        vm.warp(expiry + 365 days);
+        vm.expectRevert(err);
+        vm.prank(stranger);
+        disputes.execute(id);
+        assertEq(uint8(_statusOf(id)), uint8(ProposalStatus.Proposed));
+        assertEq(staking.getNode(miner).totalStake, MINER_MIN - PROPOSAL_SLASH);
+        assertEq(cai.balanceOf(treasury), treasuryBefore);
+    }
+
+    /// @notice The execution window is the arbitration window in force when execute is called (as
+    ///         for lapse): shortening it closes stale proposals sooner.
+    /// @notice A proposal's end is fixed when it is made: shortening the arbitration window later
+    ///         does not cut it short, and lengthening it does not let it outlive the unbonding of
+    ///         stake that left when it was made.
+    function test_Execute_EndIsFixedWhenProposed() public {
+        uint256 id = _propose(TASK, PROPOSAL_BPS);
+        uint256 end = block.timestamp + CHALLENGE_WINDOW + ARBITRATION_WINDOW;
+        assertEq(disputes.getProposal(id).end, end);
+        DisputesParams memory p = defaultDisputesParams();
+        p.arbitrationWindow = 1 days;
+        vm.prank(admin);
+        disputes.setParams(p);
+        vm.warp(end - 1);
+        vm.expectRevert(abi.encodeWithSelector(IDisputes.WindowOpen.selector, id, end));
+        disputes.lapse(id);
+        vm.warp(end);
+        vm.expectRevert(abi.encodeWithSelector(IDisputes.WindowClosed.selector, id, end));
+        disputes.execute(id);
+        vm.expectEmit(true, true, true, true, address(disputes));
+        emit IDisputes.ProposalLapsed(id);
+        disputes.lapse(id);
+        assertEq(staking.getNode(miner).totalStake, MINER_MIN);
+    }
+
+    /// @notice Regression: with windows of 1 + 6 days set after a 2 + 3 day proposal, a miner that
+    ///         unstaked when accused could withdraw (7 days) before a later execute or verdict.
+    ///         The proposal keeps its own end, so a dispute's arbitration deadline stops there.
+    function test_Dispute_ArbitrationDeadlineCappedAtTheProposalsEnd() public {
+        uint256 t0 = block.timestamp;
+        uint256 id = _propose(TASK, PROPOSAL_BPS);
+        DisputesParams memory p = defaultDisputesParams();
+        p.challengeWindow = 1 days;
+        p.arbitrationWindow = 6 days;
+        vm.prank(admin);
+        disputes.setParams(p);
+        vm.warp(t0 + CHALLENGE_WINDOW - 1);
+        _fundBond(miner);
+        vm.expectEmit(true, true, true, true, address(disputes));
+        emit IDisputes.ProposalDisputed(id, miner, DISPUTE_BOND, t0 + CHALLENGE_WINDOW + ARBITRATION_WINDOW);
+        vm.prank(miner);
+        disputes.dispute(id);
+        assertEq(disputes.getProposal(id).deadline, t0 + CHALLENGE_WINDOW + ARBITRATION_WINDOW);
+    }
+
+    /// @notice A miner that unstakes everything the moment it is accused is still slashed when the
+    ///         proposal is executed at the last second of its window: challenge + arbitration <=
+    ///         unbonding, so the lock has not matured.
+    function test_Execute_LastSecondStillSlashesAMinerThatUnstaked() public {
+        uint256 id = _propose(TASK, PROPOSAL_BPS);
+        vm.startPrank(minerOwner);
+        staking.deregister(miner);
+        staking.unstake(miner, MINER_MIN);
+        vm.stopPrank();
+        vm.warp(block.timestamp + CHALLENGE_WINDOW + ARBITRATION_WINDOW - 1);
+        vm.expectEmit(true, true, true, true, address(staking));
+        emit IStaking.Slashed(miner, address(disputes), PROPOSAL_BPS, 0, PROPOSAL_SLASH, bytes32(id));
+        assertEq(disputes.execute(id), PROPOSAL_SLASH);
+        (uint256 active, uint256 unbonding) = _stakes(miner);
+        assertEq(active, 0);
+        assertEq(unbonding, MINER_MIN - PROPOSAL_SLASH);
     }
 
     /// @notice A miner that unstakes (even deregisters and unstakes everything) once accused is
@@ -511,7 +622,7 @@ contract DisputesProposalsTest is DisputesTestBase {
         uint256 treasuryBefore = cai.balanceOf(treasury);
         vm.warp(block.timestamp + ARBITRATION_WINDOW);
         vm.expectEmit(true, true, true, true, address(disputes));
-        emit IDisputes.DisputeLapsed(id);
+        emit IDisputes.ProposalLapsed(id);
         vm.prank(stranger); // anyone
         disputes.lapse(id);
         assertEq(cai.balanceOf(minerOwner) - before, DISPUTE_BOND);
@@ -534,6 +645,83 @@ contract DisputesProposalsTest is DisputesTestBase {
         disputes.lapse(id);
         vm.warp(deadline);
         disputes.lapse(id);
+    }
+
+    /// @notice Nobody executed an undisputed proposal within its execution window: from
+    ///         deadline + arbitrationWindow anyone lapses it. There is no bond to refund: no token
+    ///         moves, nobody is slashed or jailed, and the proposal is final.
+    function test_Lapse_UndisputedStaleProposal() public {
+        uint256 id = _propose(TASK, PROPOSAL_BPS);
+        Proposal memory before = disputes.getProposal(id);
+        uint256 end = before.deadline + ARBITRATION_WINDOW;
+        vm.warp(end);
+        uint256 treasuryBefore = cai.balanceOf(treasury);
+        uint256 stakingBefore = cai.balanceOf(address(staking));
+        vm.recordLogs();
+        vm.prank(stranger); // anyone
+        disputes.lapse(id);
+        // exactly one event, ProposalLapsed(id): no Transfer, no Slashed, no Jailed
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(logs.length, 1, "one event");
+        assertEq(logs[0].emitter, address(disputes));
+        assertEq(logs[0].topics.length, 2);
+        assertEq(logs[0].topics[0], IDisputes.ProposalLapsed.selector);
+        assertEq(logs[0].topics[1], bytes32(id));
+        assertEq(logs[0].data.length, 0);
+
+        Proposal memory pr = disputes.getProposal(id);
+        assertEq(uint8(pr.status), uint8(ProposalStatus.Lapsed));
+        assertEq(pr.deadline, before.deadline);
+        assertEq(pr.bond, 0);
+        assertEq(pr.disputer, address(0));
+        assertEq(pr.bps, PROPOSAL_BPS);
+        assertEq(cai.balanceOf(treasury), treasuryBefore);
+        assertEq(cai.balanceOf(address(staking)), stakingBefore);
+        assertEq(cai.balanceOf(address(disputes)), 0);
+        assertEq(cai.balanceOf(stranger), 0);
+        assertEq(staking.getNode(miner).totalStake, MINER_MIN);
+        assertEq(staking.getNode(coordinator).totalStake, COORDINATOR_MIN);
+        assertEq(uint8(_nodeStatus(miner)), uint8(Status.Active));
+        assertEq(uint8(_nodeStatus(coordinator)), uint8(Status.Active));
+
+        bytes memory err = _wrongStatus(id, ProposalStatus.Lapsed);
+        vm.expectRevert(err);
+        disputes.execute(id);
+        vm.expectRevert(err);
+        disputes.lapse(id);
+        vm.expectRevert(err);
+        vm.prank(coordinator);
+        disputes.cancel(id);
+        _fundBond(miner);
+        vm.expectRevert(err);
+        vm.prank(miner);
+        disputes.dispute(id);
+        vm.expectRevert(err);
+        vm.prank(arbiter);
+        disputes.resolve(id, true);
+        // the key stays used: the coordinator cannot propose the same slash again
+        vm.expectRevert(abi.encodeWithSelector(IDisputes.AlreadyProposed.selector, coordinator, miner, TASK));
+        vm.prank(coordinator);
+        disputes.proposeSlash(miner, TASK, PROPOSAL_BPS, EVIDENCE, URI);
+    }
+
+    /// @notice An undisputed proposal cannot be lapsed while it may still be executed.
+    function test_Lapse_UndisputedRevertsWindowOpen() public {
+        uint256 id = _propose(TASK, PROPOSAL_BPS);
+        uint256 deadline = block.timestamp + CHALLENGE_WINDOW;
+        uint256 end = deadline + ARBITRATION_WINDOW;
+        bytes memory err = abi.encodeWithSelector(IDisputes.WindowOpen.selector, id, end);
+        vm.expectRevert(err);
+        disputes.lapse(id);
+        vm.warp(deadline); // the execution window opens
+        vm.expectRevert(err);
+        disputes.lapse(id);
+        vm.warp(end - 1);
+        vm.expectRevert(err);
+        disputes.lapse(id);
+        vm.warp(end);
+        disputes.lapse(id);
+        assertEq(uint8(_statusOf(id)), uint8(ProposalStatus.Lapsed));
     }
 
     // ================================================================= state machine
@@ -578,13 +766,25 @@ contract DisputesProposalsTest is DisputesTestBase {
         disputes.dispute(id);
     }
 
+    /// @notice resolve needs a dispute; lapse of an undisputed proposal waits for the end of its
+    ///         execution window.
     function test_Steps_ResolveOrLapseUndisputed() public {
         uint256 id = _propose(TASK, PROPOSAL_BPS);
-        vm.expectRevert(_wrongStatus(id, ProposalStatus.Proposed));
-        vm.prank(arbiter);
-        disputes.resolve(id, true);
-        vm.warp(block.timestamp + 30 days);
-        vm.expectRevert(_wrongStatus(id, ProposalStatus.Proposed));
+        uint256 end = block.timestamp + CHALLENGE_WINDOW + ARBITRATION_WINDOW;
+        uint40[3] memory times = [uint40(block.timestamp), uint40(end - 1), uint40(end + 30 days)];
+        for (uint256 i; i < times.length; ++i) {
+            vm.warp(times[i]);
+            vm.expectRevert(_wrongStatus(id, ProposalStatus.Proposed));
+            vm.prank(arbiter);
+            disputes.resolve(id, true);
+            vm.expectRevert(_wrongStatus(id, ProposalStatus.Proposed));
+            vm.prank(arbiter);
+            disputes.resolve(id, false);
+        }
+        vm.warp(end - 1);
+        vm.expectRevert(abi.encodeWithSelector(IDisputes.WindowOpen.selector, id, end));
+        disputes.lapse(id);
+        vm.warp(end + 30 days);
         disputes.lapse(id);
     }
 
@@ -602,14 +802,16 @@ contract DisputesProposalsTest is DisputesTestBase {
     }
 
     /// @notice Every step from every status it does not apply to reverts WrongStatus: a proposal
-    ///         in each of the 7 statuses, each of the 6 steps (resolve both ways).
+    ///         in each of the 7 statuses (Lapsed twice: disputed and undisputed), each of the 6
+    ///         steps (resolve both ways). lapse applies to Proposed and Disputed.
     function test_Steps_EveryWrongTransition() public {
         uint256 t0 = block.timestamp;
-        uint256[7] memory ids;
-        for (uint256 i; i < 7; ++i) {
+        uint256[8] memory ids;
+        for (uint256 i; i < 8; ++i) {
             ids[i] = _propose(bytes32(i), PROPOSAL_BPS);
         }
-        // [0] Proposed, [1] Disputed, [2] Executed, [3] Cancelled, [4] Upheld, [5] Rejected, [6] Lapsed
+        // [0] Proposed, [1] Disputed, [2] Executed, [3] Cancelled, [4] Upheld, [5] Rejected,
+        // [6] Lapsed (disputed, unresolved), [7] Lapsed (undisputed, unexecuted)
         _dispute(ids[1], miner);
         vm.prank(coordinator);
         disputes.cancel(ids[3]);
@@ -624,13 +826,16 @@ contract DisputesProposalsTest is DisputesTestBase {
         disputes.execute(ids[2]);
         vm.warp(t0 + ARBITRATION_WINDOW);
         disputes.lapse(ids[6]);
-        ProposalStatus[7] memory expected = [
+        vm.warp(t0 + CHALLENGE_WINDOW + ARBITRATION_WINDOW);
+        disputes.lapse(ids[7]);
+        ProposalStatus[8] memory expected = [
             ProposalStatus.Proposed,
             ProposalStatus.Disputed,
             ProposalStatus.Executed,
             ProposalStatus.Cancelled,
             ProposalStatus.Upheld,
             ProposalStatus.Rejected,
+            ProposalStatus.Lapsed,
             ProposalStatus.Lapsed
         ];
         _fundBond(miner);
@@ -638,10 +843,10 @@ contract DisputesProposalsTest is DisputesTestBase {
         uint256 held = cai.balanceOf(address(disputes));
         assertEq(held, DISPUTE_BOND, "only [1]'s bond is held");
         // now (every window just closed) and much later
-        uint40[2] memory times = [uint40(t0 + ARBITRATION_WINDOW), uint40(t0 + 30 days)];
+        uint40[2] memory times = [uint40(t0 + CHALLENGE_WINDOW + ARBITRATION_WINDOW), uint40(t0 + 30 days)];
         for (uint256 t; t < times.length; ++t) {
             vm.warp(times[t]);
-            for (uint256 i; i < 7; ++i) {
+            for (uint256 i; i < 8; ++i) {
                 ProposalStatus s = expected[i];
                 assertEq(uint8(_statusOf(ids[i])), uint8(s));
                 bytes memory err = _wrongStatus(ids[i], s);
@@ -662,6 +867,8 @@ contract DisputesProposalsTest is DisputesTestBase {
                     vm.expectRevert(err);
                     vm.prank(arbiter);
                     disputes.resolve(ids[i], false);
+                }
+                if (s != ProposalStatus.Proposed && s != ProposalStatus.Disputed) {
                     vm.expectRevert(err);
                     disputes.lapse(ids[i]);
                 }
@@ -673,26 +880,110 @@ contract DisputesProposalsTest is DisputesTestBase {
 
     // ================================================================= fuzz
 
-    /// @notice The miner may dispute strictly before the deadline; anyone may execute from it on.
-    function testFuzz_ChallengeWindowBoundary(uint256 elapsed) public {
-        elapsed = bound(elapsed, 0, 2 * CHALLENGE_WINDOW);
+    /// @notice An undisputed proposal's timeline. Before its deadline the proposer may cancel and
+    ///         the miner dispute, while execute and lapse revert WindowOpen; from the deadline until
+    ///         deadline + arbitrationWindow anyone may execute, while cancel and dispute revert
+    ///         WindowClosed and lapse WindowOpen; from then on only lapse works.
+    function testFuzz_ProposedTimeline(uint256 elapsed) public {
+        elapsed = bound(elapsed, 0, CHALLENGE_WINDOW + ARBITRATION_WINDOW + 1 days);
         uint256 id = _propose(TASK, PROPOSAL_BPS);
         uint256 deadline = block.timestamp + CHALLENGE_WINDOW;
+        uint256 end = deadline + ARBITRATION_WINDOW;
         vm.warp(block.timestamp + elapsed);
         _fundBond(miner);
+        bool challenge = block.timestamp < deadline;
+        bool execution = !challenge && block.timestamp < end;
+        bytes memory closed = abi.encodeWithSelector(IDisputes.WindowClosed.selector, id, deadline);
         uint256 snap = vm.snapshotState();
-        if (elapsed < CHALLENGE_WINDOW) {
+
+        if (challenge) {
+            vm.prank(coordinator);
+            disputes.cancel(id);
+            assertEq(uint8(_statusOf(id)), uint8(ProposalStatus.Cancelled));
+            vm.revertToState(snap);
             vm.prank(miner);
             disputes.dispute(id);
+            assertEq(uint8(_statusOf(id)), uint8(ProposalStatus.Disputed));
             vm.revertToState(snap);
             vm.expectRevert(abi.encodeWithSelector(IDisputes.WindowOpen.selector, id, deadline));
             disputes.execute(id);
         } else {
-            vm.expectRevert(abi.encodeWithSelector(IDisputes.WindowClosed.selector, id, deadline));
+            vm.expectRevert(closed);
+            vm.prank(coordinator);
+            disputes.cancel(id);
+            vm.expectRevert(closed);
             vm.prank(miner);
             disputes.dispute(id);
-            assertEq(disputes.execute(id), PROPOSAL_SLASH);
+            if (execution) {
+                assertEq(disputes.execute(id), PROPOSAL_SLASH);
+                vm.revertToState(snap);
+            } else {
+                vm.expectRevert(abi.encodeWithSelector(IDisputes.WindowClosed.selector, id, end));
+                disputes.execute(id);
+            }
         }
+        if (block.timestamp < end) {
+            vm.expectRevert(abi.encodeWithSelector(IDisputes.WindowOpen.selector, id, end));
+            disputes.lapse(id);
+        } else {
+            disputes.lapse(id);
+            assertEq(uint8(_statusOf(id)), uint8(ProposalStatus.Lapsed));
+            assertEq(staking.getNode(miner).totalStake, MINER_MIN);
+        }
+    }
+
+    /// @notice Whatever happens, a proposal is decided by creation + challengeWindow +
+    ///         arbitrationWindow: from then on cancel, dispute, execute and resolve all revert
+    ///         (disputed or not), and only lapse remains, which slashes nobody.
+    function testFuzz_ProposalEndsWithinBothWindows(uint256 disputeAfter, bool disputed, uint256 late)
+        public
+    {
+        uint256 t0 = block.timestamp;
+        uint256 id = _propose(TASK, PROPOSAL_BPS);
+        uint256 deadline = t0 + CHALLENGE_WINDOW;
+        uint256 end = deadline + ARBITRATION_WINDOW;
+        uint256 arbitrationDeadline;
+        if (disputed) {
+            vm.warp(t0 + bound(disputeAfter, 0, CHALLENGE_WINDOW - 1));
+            _dispute(id, miner);
+            arbitrationDeadline = block.timestamp + ARBITRATION_WINDOW;
+            assertLt(arbitrationDeadline, end);
+        }
+        vm.warp(end + bound(late, 0, 365 days));
+        _fundBond(miner);
+        ProposalStatus s = disputed ? ProposalStatus.Disputed : ProposalStatus.Proposed;
+        bytes memory wrong = _wrongStatus(id, s);
+        bytes memory closed = abi.encodeWithSelector(IDisputes.WindowClosed.selector, id, deadline);
+
+        vm.expectRevert(disputed ? wrong : closed);
+        vm.prank(coordinator);
+        disputes.cancel(id);
+        vm.expectRevert(disputed ? wrong : closed);
+        vm.prank(miner);
+        disputes.dispute(id);
+        vm.expectRevert(disputed ? wrong : abi.encodeWithSelector(IDisputes.WindowClosed.selector, id, end));
+        disputes.execute(id);
+        for (uint256 i; i < 2; ++i) {
+            vm.expectRevert(
+                disputed
+                    ? abi.encodeWithSelector(IDisputes.WindowClosed.selector, id, arbitrationDeadline)
+                    : wrong
+            );
+            vm.prank(arbiter);
+            disputes.resolve(id, i == 0);
+        }
+
+        uint256 minerBefore = cai.balanceOf(miner);
+        uint256 treasuryBefore = cai.balanceOf(treasury);
+        vm.expectEmit(true, true, true, true, address(disputes));
+        emit IDisputes.ProposalLapsed(id);
+        disputes.lapse(id);
+        assertEq(uint8(_statusOf(id)), uint8(ProposalStatus.Lapsed));
+        assertEq(cai.balanceOf(miner) - minerBefore, disputed ? DISPUTE_BOND : 0);
+        assertEq(cai.balanceOf(treasury), treasuryBefore);
+        assertEq(cai.balanceOf(address(disputes)), 0);
+        assertEq(staking.getNode(miner).totalStake, MINER_MIN);
+        assertEq(staking.getNode(coordinator).totalStake, COORDINATOR_MIN);
     }
 
     /// @notice The arbiter may resolve strictly before the deadline; anyone may lapse from it on.

@@ -93,6 +93,14 @@ contract PaymentEscrowTest is EscrowFixture {
         assertEq(_balanceOf(coordinator), 1 ether);
     }
 
+    /// A shortfall jails the coordinator; a new deposit for it is what pays the rest it owes.
+    function test_Deposit_AcceptsCoordinatorJailedByAShortfall() public {
+        _redeem(coordinatorKey, coordinator, miner, COORDINATOR_MIN + 1 ether); // owner stake runs out
+        assertEq(uint8(_status(coordinator)), uint8(Status.Jailed));
+        _deposit(app, coordinator, 1 ether);
+        assertEq(_balanceOf(coordinator), 1 ether);
+    }
+
     function test_Deposit_AcceptsDeregisteredCoordinator() public {
         vm.prank(coordOwner);
         staking.deregister(coordinator);

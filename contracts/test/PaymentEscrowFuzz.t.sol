@@ -6,16 +6,23 @@ import {EscrowFixture} from "./utils/EscrowFixture.sol";
 import {Receipt as EscrowReceipt} from "../src/interfaces/IPaymentEscrow.sol";
 import {NodeView, Status} from "../src/staking/StakingTypes.sol";
 
-/// @notice Fuzz tests of PaymentEscrow redemption over 2 coordinators x 2 miners (4 pairs):
-///         random sequences of signed receipts (rising, falling, out of order, replayed) never
-///         pay a pair more than the highest amount signed for it, a replay pays 0, and a batch
-///         leaves exactly the state the same receipts redeemed one by one leave.
+/// @notice Fuzz tests of PaymentEscrow redemption over 2 coordinators x 2 miners (4 pairs), each
+///         coordinator with delegated stake beside its owner's: random sequences of signed
+///         receipts (rising, falling, out of order, replayed) never pay a pair more than the
+///         highest amount signed for it, a replay pays 0, a batch leaves exactly the state the
+///         same receipts redeemed one by one leave, and a shortfall takes only the owner's own
+///         active stake, whatever the locks, share price or deregistration.
 contract PaymentEscrowFuzzTest is EscrowFixture {
     uint256 internal constant PAIRS = 4;
     uint256 internal constant RECEIPTS = 8; // two per pair: receipt i is for pair i % PAIRS
-    /// @dev Large enough against deposits (<= 2M) and stakes (2M) for shortfalls, covered or not.
+    /// @dev Large enough against deposits (<= 2M) and owner stakes (2M) for shortfalls, covered
+    ///      or not.
     uint256 internal constant MAX_AMOUNT = 2_500_000 ether;
     uint256 internal constant MAX_DEPOSIT = 2_000_000 ether;
+    /// @dev Delegated to each coordinator in setUp: out of every shortfall's reach.
+    uint256 internal constant DELEGATED = 3_000_000 ether;
+
+    address internal delegator = makeAddr("delegator");
 
     address[2] internal _coords;
     address[2] internal _miners;
@@ -26,14 +33,16 @@ contract PaymentEscrowFuzzTest is EscrowFixture {
         _coords = [coordinator, coordinator2];
         _miners = [miner, miner2];
         _owners = [coordOwner, coord2Owner];
+        _delegate(delegator, coordinator, DELEGATED, 0);
+        _delegate(delegator, coordinator2, DELEGATED, 0);
     }
 
     // ================================================================= sequences
 
     /// Redeems 16 receipts picked at random (repeats are replays) among 8 signed ones: each pays
     /// exactly what the model says, an immediate replay pays 0, a pair never receives more than
-    /// the highest amount signed for it, and what the miners got is exactly what left the
-    /// deposits plus what was slashed.
+    /// the highest amount signed for it, what the miners got is exactly what left the deposits
+    /// plus what was slashed from the owners, and the delegators keep all of their stake.
     function testFuzz_RedeemSequence_NeverPaysMoreThanSigned(
         uint256[RECEIPTS] memory amounts,
         uint8[16] memory order,
@@ -51,10 +60,12 @@ contract PaymentEscrowFuzzTest is EscrowFixture {
             assertLe(t.paidTo[p], t.maxRedeemed[p], "pair paid <= max redeemed");
             if (!t.ranShort[p / 2]) assertEq(t.paidTo[p], t.maxRedeemed[p], "pair paid == max redeemed");
         }
-        // conservation: deposits spent + stake slashed == paid, and the escrow keeps the rest
+        // conservation: deposits spent + owner stake slashed == paid, and the escrow keeps the rest
         uint256 spent;
         for (uint256 c; c < 2; ++c) {
-            spent += deposits[c] - _balanceOf(_coords[c]) + COORDINATOR_MIN - _stakeOf(_coords[c]);
+            spent += deposits[c] - _balanceOf(_coords[c]) + COORDINATOR_MIN - _ownerStake(_coords[c]);
+            assertEq(staking.stakeOf(_coords[c], delegator), DELEGATED, "delegated stake");
+            assertEq(staking.getNode(_coords[c]).totalStake, DELEGATED + _ownerStake(_coords[c]), "node");
         }
         assertEq(spent, t.total, "deposits + slashes == paid");
         assertEq(cai.balanceOf(address(escrow)), _balanceOf(coordinator) + _balanceOf(coordinator2));
@@ -69,12 +80,14 @@ contract PaymentEscrowFuzzTest is EscrowFixture {
         escrow.redeem(r, sig);
         uint256 balance = _balanceOf(coordinator);
         uint256 stake = _stakeOf(coordinator);
+        uint256 ownerStake = _ownerStake(coordinator);
         uint256 redeemed = escrow.redeemed(coordinator, miner);
         vm.recordLogs();
         assertEq(escrow.redeem(r, sig), 0);
         if (redeemed == amount) assertEq(vm.getRecordedLogs().length, 0, "no events");
         assertEq(_balanceOf(coordinator), balance);
         assertEq(_stakeOf(coordinator), stake);
+        assertEq(_ownerStake(coordinator), ownerStake);
         assertEq(escrow.redeemed(coordinator, miner), redeemed);
     }
 
@@ -125,32 +138,119 @@ contract PaymentEscrowFuzzTest is EscrowFixture {
 
     // ================================================================= single behaviours
 
-    /// A receipt pays min(owed, deposit + stake): the deposit first, then a slash of exactly the
-    /// rest (active and unbonding stake alike), which jails the coordinator.
-    function testFuzz_Shortfall_PaysUpToDepositPlusStake(uint256 deposit, uint256 amount, uint256 unbonding)
-        public
-    {
+    /// A receipt pays min(owed, deposit + owner's active stake): the deposit first, then a slash
+    /// of exactly the rest from the owner's position, which jails the coordinator unless it is
+    /// deregistered. The delegators' stake, every lock (the owner's too) and the node's unbonding
+    /// pool stay as they were.
+    function testFuzz_Shortfall_PaysUpToDepositPlusOwnerStake(
+        uint256 deposit,
+        uint256 amount,
+        uint256 ownerExtra,
+        uint256 ownerUnbonding,
+        uint256 delegatorUnbonding,
+        bool deregistered
+    ) public {
         deposit = bound(deposit, 0, MAX_DEPOSIT);
         amount = bound(amount, 1, 2 * MAX_AMOUNT);
-        unbonding = bound(unbonding, 0, 1_000_000 ether);
-        address bob = makeAddr("bob");
-        _stake(bob, coordinator, 1_000_000 ether);
-        if (unbonding != 0) {
-            vm.prank(bob);
-            staking.unstake(coordinator, unbonding);
+        ownerExtra = bound(ownerExtra, 0, 1_000_000 ether);
+        if (ownerExtra != 0) _stake(coordOwner, coordinator, ownerExtra);
+        if (deregistered) {
+            vm.prank(coordOwner);
+            staking.deregister(coordinator); // the owner may now unstake it all
+        }
+        ownerUnbonding = bound(ownerUnbonding, 0, ownerExtra + (deregistered ? COORDINATOR_MIN : 0));
+        if (ownerUnbonding != 0) {
+            vm.prank(coordOwner);
+            staking.unstake(coordinator, ownerUnbonding); // lock 0
+        }
+        delegatorUnbonding = bound(delegatorUnbonding, 0, DELEGATED);
+        if (delegatorUnbonding != 0) {
+            vm.prank(delegator);
+            staking.unstake(coordinator, delegatorUnbonding); // lock 0
         }
         if (deposit != 0) _deposit(app, coordinator, deposit);
-        uint256 stake = _stakeOf(coordinator);
+        uint256 ownerStake = _ownerStake(coordinator);
+        assertEq(ownerStake, COORDINATOR_MIN + ownerExtra - ownerUnbonding);
+        uint256 unbonding = staking.getNode(coordinator).unbondingStake;
         uint256 fromDeposit = amount < deposit ? amount : deposit;
-        uint256 fromStake = amount - fromDeposit < stake ? amount - fromDeposit : stake;
+        uint256 fromStake = amount - fromDeposit < ownerStake ? amount - fromDeposit : ownerStake;
 
         assertEq(_redeem(coordinatorKey, coordinator, miner, amount), fromDeposit + fromStake);
         assertEq(escrow.redeemed(coordinator, miner), fromDeposit + fromStake);
         assertEq(_balanceOf(coordinator), deposit - fromDeposit);
         assertEq(cai.balanceOf(address(escrow)), deposit - fromDeposit);
-        assertEq(_stakeOf(coordinator), stake - fromStake);
-        bool short = amount > deposit;
-        assertEq(uint8(_status(coordinator)), uint8(short ? Status.Jailed : Status.Active));
+        assertEq(_ownerStake(coordinator), ownerStake - fromStake, "owner stake");
+        assertEq(staking.stakeOf(coordinator, delegator), DELEGATED - delegatorUnbonding, "delegated");
+        if (ownerUnbonding != 0) assertEq(_lockAmount(coordOwner, 0), ownerUnbonding, "owner lock");
+        if (delegatorUnbonding != 0) assertEq(_lockAmount(delegator, 0), delegatorUnbonding, "lock");
+        assertEq(staking.getNode(coordinator).unbondingStake, unbonding, "unbonding");
+        Status expected =
+            deregistered ? Status.Deregistered : amount > deposit ? Status.Jailed : Status.Active;
+        assertEq(uint8(_status(coordinator)), uint8(expected));
+    }
+
+    /// After a dispute slash of any size the share price is no longer 1, so burning the owner's
+    /// shares rounds: the rounding is always the owner's. The node loses exactly what is paid,
+    /// the owner that plus at most 1 wei, and no other staker loses anything (a staker may gain
+    /// 1 wei of the owner's rounding).
+    function testFuzz_Shortfall_NeverTakesFromDelegatorsAtAnySharePrice(
+        uint256 priorBps,
+        uint256 delegated,
+        uint256 amount
+    ) public {
+        priorBps = bound(priorBps, 1, 9_999);
+        delegated = bound(delegated, 1, 10_000_000 ether);
+        address bob = makeAddr("bob");
+        _stake(bob, coordinator2, delegated);
+        vm.prank(slasher);
+        staking.slash(coordinator2, uint16(priorBps), "earlier dispute");
+        skip(1 hours);
+        uint256 ownerBefore = _ownerStake(coordinator2);
+        uint256 bobBefore = staking.stakeOf(coordinator2, bob);
+        uint256 delegatorBefore = staking.stakeOf(coordinator2, delegator);
+        uint256 activeBefore = staking.getNode(coordinator2).totalStake;
+        amount = bound(amount, 1, 2 * ownerBefore + 1);
+        uint256 covered = amount < ownerBefore ? amount : ownerBefore;
+
+        assertEq(_redeem(coordinator2Key, coordinator2, miner, amount), covered, "covered");
+        assertEq(staking.getNode(coordinator2).totalStake, activeBefore - covered, "node");
+        uint256 ownerAfter = _ownerStake(coordinator2);
+        assertLe(ownerAfter + covered, ownerBefore, "owner pays the cover");
+        assertGe(ownerAfter + covered + 1, ownerBefore, "and at most 1 wei of rounding");
+        if (covered == ownerBefore) assertEq(ownerAfter, 0, "all of it");
+        uint256 bobAfter = staking.stakeOf(coordinator2, bob);
+        uint256 delegatorAfter = staking.stakeOf(coordinator2, delegator);
+        assertGe(bobAfter, bobBefore, "bob lost stake");
+        assertLe(bobAfter, bobBefore + 1, "bob gained more than rounding");
+        assertGe(delegatorAfter, delegatorBefore, "delegator lost stake");
+        assertLe(delegatorAfter, delegatorBefore + 1, "delegator gained more than rounding");
+    }
+
+    /// H-1 for any stakes: an operator key paying its owner's own miner (100% commission) a
+    /// receipt of any size gets it the deposit plus at most the owner's stake, leaves the owner
+    /// exactly as wealthy as before, and the delegators' stake and locks untouched.
+    function testFuzz_H1_OperatorNeverReachesDelegatedStake(uint256 unbonding, uint256 deposit, uint256 extra)
+        public
+    {
+        unbonding = bound(unbonding, 0, DELEGATED);
+        if (unbonding != 0) {
+            vm.prank(delegator);
+            staking.unstake(coordinator, unbonding);
+        }
+        address ownersMiner = makeAddr("ownersMinerOperator");
+        _registerMiner(coordOwner, ownersMiner, MINER_MIN, 10_000);
+        deposit = bound(deposit, 0, MAX_DEPOSIT);
+        if (deposit != 0) _deposit(coordOwner, coordinator, deposit);
+        extra = bound(extra, 1, 2 * (COORDINATOR_MIN + DELEGATED));
+        uint256 wealth = _wealthOf(coordOwner, coordinator, ownersMiner);
+        uint256 covered = extra < COORDINATOR_MIN ? extra : COORDINATOR_MIN;
+
+        assertEq(_redeem(coordinatorKey, coordinator, ownersMiner, deposit + extra), deposit + covered);
+        assertEq(escrow.redeemed(coordinator, ownersMiner), deposit + covered);
+        assertEq(_wealthOf(coordOwner, coordinator, ownersMiner), wealth, "owner gained");
+        assertEq(staking.stakeOf(coordinator, delegator), DELEGATED - unbonding, "delegated");
+        if (unbonding != 0) assertEq(_lockAmount(delegator, 0), unbonding, "lock");
+        assertEq(staking.getNode(coordinator).unbondingStake, unbonding, "unbonding");
     }
 
     /// Withdraw pays min(unlocking, what redemptions left) to the owner and keeps the rest.
@@ -174,7 +274,7 @@ contract PaymentEscrowFuzzTest is EscrowFixture {
         assertEq(balance, left - expected);
         assertEq(stillUnlocking + unlockAt, 0);
         assertEq(cai.balanceOf(address(escrow)), balance);
-        assertEq(_stakeOf(coordinator), COORDINATOR_MIN);
+        assertEq(_ownerStake(coordinator), COORDINATOR_MIN);
     }
 
     /// The miner's owner gets its commission plus its share, the other stakers theirs: together
@@ -251,23 +351,24 @@ contract PaymentEscrowFuzzTest is EscrowFixture {
         }
     }
 
-    /// @dev What redeeming `r` should pay now (deposit first, then at most the whole stake), and
-    ///      what it adds to the pair's redemptions.
+    /// @dev What redeeming `r` should pay now (deposit first, then at most the owner's stake),
+    ///      and what it adds to the pair's redemptions.
     function _expected(EscrowReceipt memory r) internal view returns (uint256 paid, uint256 owed) {
         uint256 already = escrow.redeemed(r.coordinator, r.miner);
         if (r.cumulativeAmount <= already) return (0, 0);
         owed = r.cumulativeAmount - already;
         uint256 balance = _balanceOf(r.coordinator);
         if (owed <= balance) return (owed, owed);
-        uint256 stake = _stakeOf(r.coordinator);
+        uint256 stake = _ownerStake(r.coordinator);
         paid = balance + (owed - balance < stake ? owed - balance : stake);
     }
 
     /// @dev Everything a redemption may change, flattened for one assertEq: redeemed per pair,
-    ///      both accounts, both coordinators' stake, status and jail, fees per miner node, token
-    ///      balances of the escrow and Staking. Also how many distributions there were.
+    ///      both accounts, both coordinators' stake (node, owner, delegator), status and jail,
+    ///      fees per miner node, token balances of the escrow and Staking. Also how many
+    ///      distributions there were.
     function _state(Vm.Log[] memory logs) internal view returns (uint256[] memory s, uint256 distributions) {
-        s = new uint256[](PAIRS + 2 * 6 + 2 + 2);
+        s = new uint256[](PAIRS + 2 * 8 + 2 + 2);
         uint256 j;
         for (uint256 p; p < PAIRS; ++p) {
             s[j++] = escrow.redeemed(_coords[p / 2], _miners[p % 2]);
@@ -277,7 +378,8 @@ contract PaymentEscrowFuzzTest is EscrowFixture {
             NodeView memory v = staking.getNode(_coords[c]);
             (s[j + 3], s[j + 4], s[j + 5]) = (v.totalStake, v.unbondingStake, uint256(v.status));
             s[j + 5] = s[j + 5] << 64 | v.jailedUntil;
-            j += 6;
+            (s[j + 6], s[j + 7]) = (_ownerStake(_coords[c]), staking.stakeOf(_coords[c], delegator));
+            j += 8;
         }
         for (uint256 m; m < 2; ++m) {
             uint256 n;

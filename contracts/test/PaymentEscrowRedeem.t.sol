@@ -10,7 +10,8 @@ import {IStaking} from "../src/interfaces/IStaking.sol";
 import {NodeView, Status} from "../src/staking/StakingTypes.sol";
 
 /// @notice Unit tests of PaymentEscrow's redemption: redeem (payment, commission split, replays,
-///         shortfalls, payees, signatures), hashReceipt and redeemBatch.
+///         shortfalls covered from the coordinator owner's own stake only, the H-1 regression,
+///         payees, signatures), hashReceipt and redeemBatch.
 contract PaymentEscrowRedeemTest is EscrowFixture {
     // ================================================================= redeem
 
@@ -132,7 +133,11 @@ contract PaymentEscrowRedeemTest is EscrowFixture {
 
     // ----------------------------------------------------------------- shortfall
 
-    function test_Redeem_ShortfallCoveredFromStake() public {
+    /// (b) The deposit pays first; the owner's own stake pays exactly the rest, delegators keep
+    /// theirs, and the coordinator is jailed.
+    function test_Redeem_ShortfallCoveredFromOwnerStake() public {
+        address bob = makeAddr("bob");
+        _delegate(bob, coordinator, 1_000_000 ether, 0);
         _deposit(app, coordinator, 100 ether);
         uint256 stakingBefore = cai.balanceOf(address(staking));
         (EscrowReceipt memory r, bytes memory sig) = _receipt(coordinatorKey, coordinator, miner, 300 ether);
@@ -151,63 +156,202 @@ contract PaymentEscrowRedeemTest is EscrowFixture {
         assertEq(escrow.redeemed(coordinator, miner), 300 ether);
         assertEq(_balanceOf(coordinator), 0);
         assertEq(cai.balanceOf(address(escrow)), 0);
-        assertEq(_stakeOf(coordinator), COORDINATOR_MIN - 200 ether);
-        assertEq(uint8(_status(coordinator)), uint8(Status.Jailed));
+        assertEq(staking.stakeOf(coordinator, coordOwner), COORDINATOR_MIN - 200 ether);
+        assertEq(staking.stakeOf(coordinator, bob), 1_000_000 ether);
+        NodeView memory v = staking.getNode(coordinator);
+        assertEq(v.totalStake, COORDINATOR_MIN + 1_000_000 ether - 200 ether);
+        assertEq(uint8(v.status), uint8(Status.Jailed));
+        assertEq(v.jailedUntil, block.timestamp + JAIL);
         // the slash left Staking and came back as fees: net +100 (the deposit part)
         assertEq(cai.balanceOf(address(staking)), stakingBefore + 100 ether);
     }
 
-    function test_Redeem_ShortfallTakesUnbondingStakeToo() public {
+    function test_Redeem_ShortfallNeverTakesUnbondingStake() public {
         address bob = makeAddr("bob");
-        _stake(bob, coordinator, 1_000_000 ether);
-        vm.prank(bob);
-        staking.unstake(coordinator, 500_000 ether); // 2.5M active, 0.5M unbonding
+        uint256 bobLock = _delegate(bob, coordinator, 1_000_000 ether, 500_000 ether);
+        uint256 ownerLock = _delegate(coordOwner, coordinator, 100_000 ether, 100_000 ether);
         _redeem(coordinatorKey, coordinator, miner, 300 ether);
-        NodeView memory v = staking.getNode(coordinator);
-        assertEq(v.totalStake, 2_500_000 ether - 250 ether);
-        assertEq(v.unbondingStake, 500_000 ether - 50 ether);
+        assertEq(staking.stakeOf(coordinator, coordOwner), COORDINATOR_MIN - 300 ether);
+        assertEq(_lockAmount(coordOwner, ownerLock), 100_000 ether); // not even the owner's own
+        assertEq(staking.stakeOf(coordinator, bob), 500_000 ether);
+        assertEq(_lockAmount(bob, bobLock), 500_000 ether);
+        assertEq(staking.getNode(coordinator).unbondingStake, 600_000 ether);
         assertEq(escrow.redeemed(coordinator, miner), 300 ether);
     }
 
-    function test_Redeem_ShortfallBeyondTheStakeStaysRedeemable() public {
+    /// (c) The owner's stake runs out while delegators remain: it covers what it can, the
+    /// delegators' stake stays, and a later deposit pays the rest without another slash.
+    function test_Redeem_ShortfallBeyondOwnerStakeStaysRedeemable() public {
+        address bob = makeAddr("bob");
+        _delegate(bob, coordinator, 3_000_000 ether, 0);
         uint256 owed = COORDINATOR_MIN + 1_000 ether;
         (EscrowReceipt memory r, bytes memory sig) = _receipt(coordinatorKey, coordinator, miner, owed);
+        vm.expectEmit(address(staking));
+        emit IStaking.Slashed(coordinator, address(escrow), 0, COORDINATOR_MIN, 0, escrow.SHORTFALL_REASON());
         vm.expectEmit(address(escrow));
         emit IPaymentEscrow.ShortfallCovered(coordinator, miner, owed, COORDINATOR_MIN);
         vm.expectEmit(address(escrow));
         emit IPaymentEscrow.Redeemed(coordinator, miner, owed, COORDINATOR_MIN);
         assertEq(escrow.redeem(r, sig), COORDINATOR_MIN);
         assertEq(escrow.redeemed(coordinator, miner), COORDINATOR_MIN);
-        assertEq(_stakeOf(coordinator), 0);
+        assertEq(staking.stakeOf(coordinator, coordOwner), 0);
+        assertEq(staking.stakeOf(coordinator, bob), 3_000_000 ether);
+        assertEq(staking.getNode(coordinator).totalStake, 3_000_000 ether);
+        assertEq(uint8(_status(coordinator)), uint8(Status.Jailed));
 
-        // the rest is paid once the coordinator has a deposit again, without a slash
         _deposit(app, coordinator, 1_500 ether);
         vm.recordLogs();
         assertEq(escrow.redeem(r, sig), 1_000 ether);
-        assertEq(_shortfalls(vm.getRecordedLogs()), 0);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(_shortfalls(logs), 0);
+        assertEq(_stakingEvents(logs, SLASHED), 0);
+        assertEq(_stakingEvents(logs, JAILED), 0);
         assertEq(escrow.redeemed(coordinator, miner), owed);
         assertEq(_balanceOf(coordinator), 500 ether);
+        assertEq(staking.stakeOf(coordinator, bob), 3_000_000 ether);
     }
 
-    function test_Redeem_ShortfallWithNoStakeLeftPaysZero() public {
-        _redeem(coordinatorKey, coordinator, miner, COORDINATOR_MIN);
+    /// (a) Security finding H-1. A coordinator holds 2M of its owner's stake and 3M of
+    /// delegators' (plus 0.5M unbonding); its operator key signs the owner's own miner a receipt
+    /// for the deposit + 5M. The miner gets the deposit + the owner's 2M, not a wei of the
+    /// delegators' stake or locks; the owner ends with exactly what it had; the 3M left stays
+    /// owed (booked only as it is paid) for a later deposit.
+    function test_Redeem_H1_OperatorCannotPayDelegatedStakeToItsOwnersMiner() public {
+        address alice = makeAddr("alice");
+        address bob = makeAddr("bob");
+        _delegate(alice, coordinator, 2_000_000 ether, 0);
+        uint256 bobLock = _delegate(bob, coordinator, 1_500_000 ether, 500_000 ether);
+        address ownersMiner = makeAddr("ownersMinerOperator");
+        _registerMiner(coordOwner, ownersMiner, MINER_MIN, 10_000); // 100% commission
+        uint256 dep = 100_000 ether;
+        _deposit(coordOwner, coordinator, dep);
+        uint256 ownerWealth = _wealthOf(coordOwner, coordinator, ownersMiner);
+        uint256 owed = dep + 5_000_000 ether;
+
+        vm.recordLogs();
+        assertEq(_redeem(coordinatorKey, coordinator, ownersMiner, owed), dep + COORDINATOR_MIN);
+        (uint256 toMiner,) = _feesTo(vm.getRecordedLogs(), ownersMiner);
+        assertEq(toMiner, dep + COORDINATOR_MIN);
+        assertEq(escrow.redeemed(coordinator, ownersMiner), dep + COORDINATOR_MIN);
+        // the delegators lost nothing, active or unbonding
+        assertEq(staking.stakeOf(coordinator, alice), 2_000_000 ether);
+        assertEq(staking.stakeOf(coordinator, bob), 1_000_000 ether);
+        assertEq(_lockAmount(bob, bobLock), 500_000 ether);
+        NodeView memory v = staking.getNode(coordinator);
+        assertEq(v.totalStake, 3_000_000 ether);
+        assertEq(v.unbondingStake, 500_000 ether);
+        // the owner swapped its deposit and stake for as many fees: it gained nothing
+        assertEq(staking.stakeOf(coordinator, coordOwner), 0);
+        assertEq(_wealthOf(coordOwner, coordinator, ownersMiner), ownerWealth);
+
+        // replaying takes nothing more from anyone
+        assertEq(_redeem(coordinatorKey, coordinator, ownersMiner, owed), 0);
+        assertEq(staking.getNode(coordinator).totalStake, 3_000_000 ether);
+        // the 3M left is paid from the next deposit
+        _deposit(app, coordinator, 3_000_000 ether);
+        assertEq(_redeem(coordinatorKey, coordinator, ownersMiner, owed), 3_000_000 ether);
+        assertEq(escrow.redeemed(coordinator, ownersMiner), owed);
+        assertEq(staking.getNode(coordinator).totalStake, 3_000_000 ether);
+    }
+
+    /// H-1, continued: after the attack the delegators take all of their stake back.
+    function test_Redeem_H1_DelegatorsWithdrawInFullAfterTheAttack() public {
+        address alice = makeAddr("alice");
+        address bob = makeAddr("bob");
+        _delegate(alice, coordinator, 2_000_000 ether, 0);
+        uint256 bobLock = _delegate(bob, coordinator, 1_500_000 ether, 500_000 ether);
+        _redeem(coordinatorKey, coordinator, miner2, 5_000_000 ether);
+        uint256[] memory ids = new uint256[](1);
+        vm.prank(alice);
+        ids[0] = staking.unstake(coordinator, 2_000_000 ether);
+        skip(UNBONDING);
+        vm.prank(alice);
+        assertEq(staking.withdraw(ids), 2_000_000 ether);
+        vm.prank(bob);
+        ids[0] = staking.unstake(coordinator, 1_000_000 ether);
+        skip(UNBONDING);
+        uint256[] memory bobIds = new uint256[](2);
+        (bobIds[0], bobIds[1]) = (bobLock, ids[0]);
+        vm.prank(bob);
+        assertEq(staking.withdraw(bobIds), 1_500_000 ether);
+        assertEq(cai.balanceOf(alice), 2_000_000 ether);
+        assertEq(cai.balanceOf(bob), 1_500_000 ether);
+    }
+
+    /// The coordinator is jailed (its jail restarted) even when the owner has nothing left to take.
+    function test_Redeem_ShortfallWithNoOwnerStakeLeftPaysZeroAndRestartsTheJail() public {
+        address bob = makeAddr("bob");
+        _delegate(bob, coordinator, 1_000_000 ether, 0);
+        _redeem(coordinatorKey, coordinator, miner, COORDINATOR_MIN); // takes all of the owner's
+        skip(JAIL / 2);
         (EscrowReceipt memory r, bytes memory sig) = _receipt(coordinatorKey, coordinator, miner2, 10 ether);
+        vm.expectEmit(address(staking));
+        emit IStaking.Jailed(coordinator, block.timestamp + JAIL);
+        vm.expectEmit(address(staking));
+        emit IStaking.Slashed(coordinator, address(escrow), 0, 0, 0, escrow.SHORTFALL_REASON());
         vm.expectEmit(address(escrow));
         emit IPaymentEscrow.ShortfallCovered(coordinator, miner2, 10 ether, 0);
         vm.expectEmit(address(escrow));
         emit IPaymentEscrow.Redeemed(coordinator, miner2, 10 ether, 0);
+        vm.recordLogs();
         assertEq(escrow.redeem(r, sig), 0);
+        (, uint256 distributions) = _feesTo(vm.getRecordedLogs(), miner2);
+        assertEq(distributions, 0);
         assertEq(escrow.redeemed(coordinator, miner2), 0);
+        assertEq(staking.stakeOf(coordinator, bob), 1_000_000 ether);
+        assertEq(staking.getNode(coordinator).jailedUntil, block.timestamp + JAIL);
     }
 
-    function test_Redeem_ShortfallOfDeregisteredCoordinatorSlashesWithoutJail() public {
+    function test_Redeem_ShortfallAfterADisputeSlashTakesWhatTheOwnerHasLeft() public {
+        vm.prank(slasher);
+        staking.slash(coordinator, 1_000, "evidence"); // 10%: 1.8M left, jailed
+        skip(1 hours);
+        uint256 left = COORDINATOR_MIN * 9 / 10;
+        assertEq(_redeem(coordinatorKey, coordinator, miner, COORDINATOR_MIN), left);
+        assertEq(escrow.redeemed(coordinator, miner), left);
+        assertEq(staking.stakeOf(coordinator, coordOwner), 0);
+        assertEq(staking.getNode(coordinator).jailedUntil, block.timestamp + JAIL);
+    }
+
+    function test_Redeem_ShortfallOfDeregisteredCoordinatorTakesOwnerStakeWithoutJail() public {
+        vm.prank(coordOwner);
+        staking.deregister(coordinator); // the owner's stake is still active
+        vm.recordLogs();
+        assertEq(_redeem(coordinatorKey, coordinator, miner, 100 ether), 100 ether);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(_stakingEvents(logs, SLASHED), 1);
+        assertEq(_stakingEvents(logs, JAILED), 0);
+        assertEq(staking.stakeOf(coordinator, coordOwner), COORDINATOR_MIN - 100 ether);
+        assertEq(uint8(_status(coordinator)), uint8(Status.Deregistered));
+    }
+
+    /// (d) Known limit: once the owner has deregistered and unstaked, its stake is unbonding and
+    /// out of the escrow's reach (as the delegators' is): the receipt pays 0 and stays owed, and
+    /// the owner withdraws its stake after the unbonding period.
+    function test_Redeem_ShortfallCannotReachOwnerStakeUnbondingAfterDeregistration() public {
+        address bob = makeAddr("bob");
+        _delegate(bob, coordinator, 1_000_000 ether, 0);
         vm.startPrank(coordOwner);
         staking.deregister(coordinator);
-        staking.unstake(coordinator, COORDINATOR_MIN);
+        uint256 lockId = staking.unstake(coordinator, COORDINATOR_MIN);
         vm.stopPrank();
-        assertEq(_redeem(coordinatorKey, coordinator, miner, 100 ether), 100 ether);
-        assertEq(staking.getNode(coordinator).unbondingStake, COORDINATOR_MIN - 100 ether);
+        (EscrowReceipt memory r, bytes memory sig) = _receipt(coordinatorKey, coordinator, miner, 100 ether);
+        vm.expectEmit(address(escrow));
+        emit IPaymentEscrow.ShortfallCovered(coordinator, miner, 100 ether, 0);
+        vm.expectEmit(address(escrow));
+        emit IPaymentEscrow.Redeemed(coordinator, miner, 100 ether, 0);
+        assertEq(escrow.redeem(r, sig), 0);
+        assertEq(escrow.redeemed(coordinator, miner), 0);
+        assertEq(_lockAmount(coordOwner, lockId), COORDINATOR_MIN);
+        assertEq(staking.stakeOf(coordinator, bob), 1_000_000 ether);
+        assertEq(staking.getNode(coordinator).unbondingStake, COORDINATOR_MIN);
         assertEq(uint8(_status(coordinator)), uint8(Status.Deregistered));
+
+        skip(UNBONDING);
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = lockId;
+        vm.prank(coordOwner);
+        assertEq(staking.withdraw(ids), COORDINATOR_MIN);
     }
 
     function test_Redeem_RevertsWhenAMinerKeySignsAsCoordinator() public {
@@ -237,14 +381,47 @@ contract PaymentEscrowRedeemTest is EscrowFixture {
         escrow.redeem(r, sig);
     }
 
-    function test_Redeem_UnknownMinerRevertsAndBooksNothing() public {
+    /// (e) An address that is no node at all.
+    function test_Redeem_UnknownMinerRevertsNotAMinerAndBooksNothing() public {
         _deposit(app, coordinator, 1_000 ether);
         (EscrowReceipt memory r, bytes memory sig) = _receipt(coordinatorKey, coordinator, stranger, 1 ether);
-        vm.expectRevert(abi.encodeWithSelector(IStaking.NodeNotFound.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(IPaymentEscrow.NotAMiner.selector, stranger));
         escrow.redeem(r, sig);
         assertEq(escrow.redeemed(coordinator, stranger), 0);
         assertEq(_balanceOf(coordinator), 1_000 ether);
         assertEq(cai.balanceOf(address(escrow)), 1_000 ether);
+    }
+
+    function test_Redeem_UnknownMinerWithAShortfallRevertsAndSlashesNothing() public {
+        _deposit(app, coordinator, 100 ether);
+        (EscrowReceipt memory r, bytes memory sig) =
+            _receipt(coordinatorKey, coordinator, stranger, 300 ether);
+        vm.expectRevert(abi.encodeWithSelector(IPaymentEscrow.NotAMiner.selector, stranger));
+        escrow.redeem(r, sig);
+        assertEq(escrow.redeemed(coordinator, stranger), 0);
+        assertEq(_balanceOf(coordinator), 100 ether);
+        assertEq(staking.stakeOf(coordinator, coordOwner), COORDINATOR_MIN);
+        assertEq(uint8(_status(coordinator)), uint8(Status.Active));
+    }
+
+    /// A receipt that pays nothing reaches no payee, so it is not checked: one to an unknown
+    /// address from a coordinator with neither deposit nor owner stake only books the shortfall
+    /// (0 covered) and the jail, which its own key could cause with any receipt anyway.
+    function test_Redeem_UnpayableReceiptToAnUnknownAddressReachesNoPayee() public {
+        _redeem(coordinatorKey, coordinator, miner, COORDINATOR_MIN); // no deposit, no owner stake left
+        (EscrowReceipt memory r, bytes memory sig) = _receipt(coordinatorKey, coordinator, stranger, 1 ether);
+        vm.expectEmit(address(escrow));
+        emit IPaymentEscrow.ShortfallCovered(coordinator, stranger, 1 ether, 0);
+        assertEq(escrow.redeem(r, sig), 0);
+        assertEq(escrow.redeemed(coordinator, stranger), 0);
+    }
+
+    function test_Redeem_PaysADeregisteredMiner() public {
+        _deposit(app, coordinator, 1_000 ether);
+        vm.prank(miner2Owner);
+        staking.deregister(miner2);
+        assertEq(_redeem(coordinatorKey, coordinator, miner2, 100 ether), 100 ether);
+        assertEq(staking.pendingRewards(miner2, miner2Owner), 100 ether);
     }
 
     // ----------------------------------------------------------------- signatures
@@ -349,17 +526,7 @@ contract PaymentEscrowRedeemTest is EscrowFixture {
 
     function test_HashReceipt_IsTheEIP712Digest() public view {
         EscrowReceipt memory r = EscrowReceipt(coordinator, miner, 123 ether);
-        bytes32 domain = keccak256(
-            abi.encode(
-                keccak256(
-                    "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
-                ),
-                keccak256("Roost"),
-                keccak256("1"),
-                block.chainid,
-                address(escrow)
-            )
-        );
+        bytes32 domain = _roostDomainSeparator(address(escrow));
         bytes32 structHash = keccak256(abi.encode(escrow.RECEIPT_TYPEHASH(), coordinator, miner, 123 ether));
         assertEq(escrow.hashReceipt(r), keccak256(abi.encodePacked("\x19\x01", domain, structHash)));
     }
@@ -427,7 +594,9 @@ contract PaymentEscrowRedeemTest is EscrowFixture {
         assertEq(vm.getRecordedLogs().length, 0);
     }
 
-    function test_RedeemBatch_CoversShortfalls() public {
+    function test_RedeemBatch_CoversShortfallsFromOwnerStake() public {
+        address bob = makeAddr("bob");
+        _delegate(bob, coordinator, 1_000_000 ether, 0);
         _deposit(app, coordinator, 100 ether);
         EscrowReceipt[] memory rs = new EscrowReceipt[](2);
         bytes[] memory sigs = new bytes[](2);
@@ -436,8 +605,28 @@ contract PaymentEscrowRedeemTest is EscrowFixture {
         vm.expectEmit(address(escrow));
         emit IPaymentEscrow.ShortfallCovered(coordinator, miner2, 50 ether, 50 ether);
         assertEq(escrow.redeemBatch(rs, sigs), 150 ether);
-        assertEq(_stakeOf(coordinator), COORDINATOR_MIN - 50 ether);
+        assertEq(staking.stakeOf(coordinator, coordOwner), COORDINATOR_MIN - 50 ether);
+        assertEq(staking.stakeOf(coordinator, bob), 1_000_000 ether);
         assertEq(cai.balanceOf(address(escrow)), 0);
+    }
+
+    /// Shortfalls of one coordinator in one batch draw on the same owner stake, in order.
+    function test_RedeemBatch_ShortfallsShareTheOwnerStake() public {
+        address bob = makeAddr("bob");
+        _delegate(bob, coordinator, 1_000_000 ether, 0);
+        EscrowReceipt[] memory rs = new EscrowReceipt[](2);
+        bytes[] memory sigs = new bytes[](2);
+        (rs[0], sigs[0]) = _receipt(coordinatorKey, coordinator, miner, 1_500_000 ether);
+        (rs[1], sigs[1]) = _receipt(coordinatorKey, coordinator, miner2, 1_000_000 ether);
+        vm.expectEmit(address(escrow));
+        emit IPaymentEscrow.ShortfallCovered(coordinator, miner, 1_500_000 ether, 1_500_000 ether);
+        vm.expectEmit(address(escrow));
+        emit IPaymentEscrow.ShortfallCovered(coordinator, miner2, 1_000_000 ether, 500_000 ether);
+        assertEq(escrow.redeemBatch(rs, sigs), COORDINATOR_MIN);
+        assertEq(escrow.redeemed(coordinator, miner), 1_500_000 ether);
+        assertEq(escrow.redeemed(coordinator, miner2), 500_000 ether);
+        assertEq(staking.stakeOf(coordinator, coordOwner), 0);
+        assertEq(staking.stakeOf(coordinator, bob), 1_000_000 ether);
     }
 
     function test_RedeemBatch_RevertsOnLengthMismatch() public {
@@ -467,6 +656,33 @@ contract PaymentEscrowRedeemTest is EscrowFixture {
         (rs[1], sigs[1]) = _receipt(coordinatorKey, coordinator, coordinator2, 100 ether);
         vm.expectRevert(abi.encodeWithSelector(IPaymentEscrow.NotAMiner.selector, coordinator2));
         escrow.redeemBatch(rs, sigs);
+    }
+
+    function test_RedeemBatch_RevertsWholeOnAnUnknownMiner() public {
+        _deposit(app, coordinator, 1_000 ether);
+        EscrowReceipt[] memory rs = new EscrowReceipt[](2);
+        bytes[] memory sigs = new bytes[](2);
+        (rs[0], sigs[0]) = _receipt(coordinatorKey, coordinator, miner, 100 ether);
+        (rs[1], sigs[1]) = _receipt(coordinatorKey, coordinator, stranger, 100 ether);
+        vm.expectRevert(abi.encodeWithSelector(IPaymentEscrow.NotAMiner.selector, stranger));
+        escrow.redeemBatch(rs, sigs);
+        assertEq(escrow.redeemed(coordinator, miner), 0);
+        assertEq(_balanceOf(coordinator), 1_000 ether);
+    }
+
+    /// All or none: a bad receipt after a shortfall undoes the slash and the jail too.
+    function test_RedeemBatch_RevertsWholeUndoingAShortfallSlash() public {
+        EscrowReceipt[] memory rs = new EscrowReceipt[](2);
+        bytes[] memory sigs = new bytes[](2);
+        (rs[0], sigs[0]) = _receipt(coordinatorKey, coordinator, miner, 100 ether);
+        (rs[1], sigs[1]) = _receipt(coordinator2Key, coordinator, miner2, 100 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(IPaymentEscrow.InvalidSigner.selector, coordinator2, coordinator)
+        );
+        escrow.redeemBatch(rs, sigs);
+        assertEq(escrow.redeemed(coordinator, miner), 0);
+        assertEq(staking.stakeOf(coordinator, coordOwner), COORDINATOR_MIN);
+        assertEq(uint8(_status(coordinator)), uint8(Status.Active));
     }
 
     function test_RedeemBatch_RevertsWhenAMinerKeySignsAsCoordinator() public {

@@ -440,7 +440,7 @@ contract StakingTest is StakingTestBase {
         (role,) = staking.nodeState(op1);
         assertEq(uint8(role), uint8(Role.Miner));
         vm.prank(slasher);
-        staking.slashAmount(op2, 1 ether, "");
+        staking.slashOwnerStake(op2, 1 ether, "");
         (role, status) = staking.nodeState(op2);
         assertEq(uint8(role), uint8(Role.Coordinator));
         assertEq(uint8(status), uint8(Status.Jailed));
@@ -1171,7 +1171,7 @@ contract StakingTest is StakingTestBase {
         vm.expectRevert(_unauthorized(bob, staking.SLASHER_ROLE()));
         staking.slash(op1, 100, "");
         vm.expectRevert(_unauthorized(bob, staking.SLASHER_ROLE()));
-        staking.slashAmount(op1, 1 ether, "");
+        staking.slashOwnerStake(op1, 1 ether, "");
         vm.expectRevert(_unauthorized(bob, staking.REWARD_DISTRIBUTOR_ROLE()));
         staking.notifyRewardAmount(1 ether, 1 days);
         vm.stopPrank();

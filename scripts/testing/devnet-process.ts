@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Address } from "viem";
@@ -26,9 +27,34 @@ export interface DevnetProcess {
   kill(): void;
 }
 
-/** Starts the devnet script and waits until it is ready. */
+/** A loopback port nothing listens on right now (the OS picks it, so it is not a random guess
+ *  that may fall among the ephemeral ports other tests' connections are using). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+/** Starts the devnet script and waits until it is ready; tries another port if one was taken
+ *  between choosing it and anvil binding it. */
 export async function startDevnet(timeoutMs = 60_000): Promise<DevnetProcess> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevnetOnce(await freePort(), timeoutMs);
+    } catch (error) {
+      if (attempt === 3 || !String(error).includes("Address already in use")) throw error;
+    }
+  }
+}
+
+async function startDevnetOnce(port: number, timeoutMs: number): Promise<DevnetProcess> {
   const home = mkdtempSync(join(tmpdir(), "roost-devnet-"));
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/devnet.ts", "--port", String(port)], {
     env: { ...process.env, ROOST_HOME: home },

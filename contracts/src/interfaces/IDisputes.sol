@@ -13,7 +13,7 @@ struct TaskResult {
     uint64 completedAt;
 }
 
-/// @notice Where a slash proposal stands. Proposed -> Executed | Cancelled | Disputed;
+/// @notice Where a slash proposal stands. Proposed -> Executed | Cancelled | Disputed | Lapsed;
 ///         Disputed -> Upheld | Rejected | Lapsed.
 enum ProposalStatus {
     None,
@@ -27,7 +27,9 @@ enum ProposalStatus {
 }
 
 /// @notice A coordinator's proposal to slash a miner for a task. `deadline` ends the challenge
-///         window while Proposed, and the arbiter's window once Disputed.
+///         window while Proposed, and the arbiter's window once Disputed. `end` (creation +
+///         challengeWindow + arbitrationWindow, fixed when made) is when it lapses at the latest,
+///         whatever the admin later does to the windows.
 struct Proposal {
     address miner;
     uint16 bps;
@@ -36,6 +38,7 @@ struct Proposal {
     address coordinator;
     uint96 bond;
     address disputer;
+    uint40 end;
     bytes32 taskId;
     bytes32 evidenceHash;
 }
@@ -99,8 +102,9 @@ interface IDisputes {
     /// @notice The arbiter rejected proposal `id`: the coordinator lost `slashed`, of which
     ///         `compensation` (plus the bond back) went to the disputer.
     event DisputeRejected(uint256 indexed id, uint256 slashed, uint256 compensation);
-    /// @notice Nobody resolved disputed proposal `id` in time: it failed, the bond went back.
-    event DisputeLapsed(uint256 indexed id);
+    /// @notice Proposal `id` ran out of time (nobody executed it, or the arbiter did not resolve its
+    ///         dispute): it failed, and any bond went back to the disputer.
+    event ProposalLapsed(uint256 indexed id);
     /// @notice The parameters changed (they apply to proposals and disputes from now on).
     event ParamsSet(DisputesParams params);
 
@@ -114,8 +118,10 @@ interface IDisputes {
     error SameResult();
     /// @notice The two results were signed by different keys.
     error DifferentSigners(address signerA, address signerB);
-    /// @notice This miner's equivocation on this task was already proven and slashed.
-    error AlreadyProven(address miner, address coordinator, bytes32 taskId);
+    /// @notice This operator key was already slashed for equivocation (once per key).
+    error AlreadyProven(address miner);
+    /// @notice The two results are for different inputs or models: different results are expected.
+    error NotSameInput();
     /// @notice The address is not the operator of a registered miner.
     error NotAMiner(address account);
     /// @notice Only the operator of a registered, unjailed coordinator may propose a slash.
@@ -130,9 +136,9 @@ interface IDisputes {
     error ProposalNotFound(uint256 id);
     /// @notice The proposal is not in the status this step needs.
     error WrongStatus(uint256 id, ProposalStatus status);
-    /// @notice The challenge window (or the arbiter's window) closed at `deadline`.
+    /// @notice The window for this step (challenge, arbitration or execution) closed at `deadline`.
     error WindowClosed(uint256 id, uint256 deadline);
-    /// @notice The challenge window (or the arbiter's window) is still open until `deadline`.
+    /// @notice This step must wait until `deadline` (the end of a window).
     error WindowOpen(uint256 id, uint256 deadline);
     /// @notice Only the accused miner's operator or owner may dispute.
     error NotTheMiner(uint256 id, address caller);

@@ -21,9 +21,11 @@ interface IPaymentEscrow {
     /// @notice `amount` left the escrow of `coordinator` to its owner `to`.
     event Withdrawn(address indexed coordinator, address indexed to, uint256 amount);
     /// @notice A receipt for `cumulativeAmount` paid `paid` to `miner` (the increase since the last one).
-    event Redeemed(address indexed coordinator, address indexed miner, uint256 cumulativeAmount, uint256 paid);
+    event Redeemed(
+        address indexed coordinator, address indexed miner, uint256 cumulativeAmount, uint256 paid
+    );
     /// @notice The deposit fell `shortfall` short of a receipt; `covered` was slashed from the
-    ///         coordinator's stake and paid to the miner (less only if the stake ran out).
+    ///         coordinator owner's own stake and paid to the miner (less if that ran out).
     event ShortfallCovered(
         address indexed coordinator, address indexed miner, uint256 shortfall, uint256 covered
     );

@@ -46,8 +46,8 @@ interface IStaking {
     event RewardAdded(uint256 amount, uint256 duration, uint256 rewardRate, uint256 periodFinish);
     /// @notice `from` paid `amount` of fees to `operator`; the owner's `commission` is part of it.
     event FeesDistributed(address indexed operator, address indexed from, uint256 amount, uint256 commission);
-    /// @notice A slasher took `bps` of the node's stake (0: a fixed amount, see slashAmount):
-    ///         `activeAmount` + `unbondingAmount`, paid to the slasher.
+    /// @notice A slasher took `bps` of the node's stake (0: an amount of the owner's own stake, see
+    ///         slashOwnerStake): `activeAmount` + `unbondingAmount`, paid to the slasher.
     event Slashed(
         address indexed operator,
         address indexed slasher,
@@ -161,7 +161,9 @@ interface IStaking {
     function notifyRewardAmount(uint256 amount, uint256 duration) external;
     function distributeFees(address operator, uint256 amount) external;
     function slash(address operator, uint16 bps, bytes32 reason) external returns (uint256 slashed);
-    function slashAmount(address operator, uint256 amount, bytes32 reason) external returns (uint256 slashed);
+    function slashOwnerStake(address operator, uint256 amount, bytes32 reason)
+        external
+        returns (uint256 slashed);
 
     // ---------------------------------------------------------------- views
 

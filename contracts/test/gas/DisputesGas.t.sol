@@ -44,8 +44,9 @@ contract DisputesGasTest is MarketFixture {
 
     function test_gas_dispute_and_resolve() public {
         vm.prank(coordinator);
-        uint256 id =
-            disputes.proposeSlash(miner, TASK, 1_000, keccak256("bundle"), "https://coord.example/evidence/0x01");
+        uint256 id = disputes.proposeSlash(
+            miner, TASK, 1_000, keccak256("bundle"), "https://coord.example/evidence/0x01"
+        );
         vm.prank(minerOwner);
         disputes.dispute(id);
         vm.snapshotGasLastCall("dispute");
@@ -56,8 +57,9 @@ contract DisputesGasTest is MarketFixture {
 
     function test_gas_execute() public {
         vm.prank(coordinator);
-        uint256 id =
-            disputes.proposeSlash(miner, TASK, 1_000, keccak256("bundle"), "https://coord.example/evidence/0x01");
+        uint256 id = disputes.proposeSlash(
+            miner, TASK, 1_000, keccak256("bundle"), "https://coord.example/evidence/0x01"
+        );
         skip(CHALLENGE_WINDOW);
         disputes.execute(id);
         vm.snapshotGasLastCall("execute");

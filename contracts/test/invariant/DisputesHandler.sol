@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Test} from "forge-std/Test.sol";
+import {Vm} from "forge-std/Vm.sol";
 import {console} from "forge-std/console.sol";
 import {CAIToken} from "../../src/CAIToken.sol";
 import {Disputes} from "../../src/Disputes.sol";
@@ -18,14 +19,18 @@ import {LockView, NodeView, Role, Status} from "../../src/staking/StakingTypes.s
 
 /// @notice Drives Disputes (and the Staking moves that matter to it) with 3 miners and 2
 ///         coordinators whose operator keys are known, 3 stakers and 3 finders: equivocation
-///         proofs (random tasks from a small set, so that proofs repeat), proposals, cancels,
-///         disputes, executions, resolutions, lapses, time, stake, unstake, withdraw, unjail and
+///         proofs (random tasks from a small set, so that proofs repeat; now and then for two
+///         inputs or models), proposals, cancels, disputes, executions, resolutions, lapses (of
+///         disputed and of stale undisputed proposals), time, stake, unstake, withdraw, unjail and
 ///         deregister. With fail_on_revert every call must succeed: each action replays the
 ///         contract's preconditions from the handler's own ghost model and either performs the
-///         step or expects the exact custom error (vm.expectRevert). A repeated equivocation proof
-///         goes through try/catch instead, so that a double slash would be counted, not hidden.
+///         step or expects the exact custom error (vm.expectRevert). A proof against a miner key
+///         already slashed for equivocation goes through try/catch instead, so that a second slash
+///         would be counted, not hidden.
 /// @dev Ghost accounting from balance deltas: what Staking sent out in slashing calls, what the
-///      treasury, finders and disputers received, the bonds posted, refunded and forfeited.
+///      treasury, finders and disputers received, the bonds posted, refunded and forfeited. Ghost
+///      timeline per proposal: when it was created, disputed and decided (executed, cancelled,
+///      resolved or lapsed).
 contract DisputesHandler is Test {
     uint256 internal constant BPS = 10_000;
     /// @dev Few tasks, so that equivocation proofs and proposals repeat a key now and then.
@@ -52,7 +57,17 @@ contract DisputesHandler is Test {
     address[] public stakers;
     address[] public finders;
 
-    /// @dev The handler's model of a proposal.
+    /// @dev The proposal steps, for picking a proposal a step applies to.
+    enum Step {
+        Any,
+        Cancel,
+        Dispute,
+        Execute,
+        Resolve,
+        Lapse
+    }
+
+    /// @dev The handler's model of a proposal, and its timeline.
     struct Ghost {
         address miner;
         address coordinator;
@@ -61,6 +76,10 @@ contract DisputesHandler is Test {
         uint256 deadline;
         uint256 bond;
         address disputer;
+        uint256 createdAt;
+        bool disputed;
+        uint256 disputedAt;
+        uint256 decidedAt; // when it reached its final status
     }
 
     // ------------------------------------------------------------ ghosts
@@ -72,8 +91,9 @@ contract DisputesHandler is Test {
     uint256 public ghostBondsPosted;
     uint256 public ghostBondsRefunded;
     uint256 public ghostBondsForfeited;
-    mapping(bytes32 key => uint256) public ghostProofs; // successful proofs per equivocation key
-    bytes32[] internal _proofKeys;
+    /// @dev Successful equivocation proofs per signing key (the tombstone allows one).
+    mapping(address signer => uint256) public ghostEquivocations;
+    address[] internal _provenKeys;
     mapping(bytes32 key => bool) internal _proposedKeys;
     Ghost[] internal _ghosts;
     ProposalStatus[] internal _observed; // on-chain statuses seen after the previous call
@@ -137,8 +157,8 @@ contract DisputesHandler is Test {
     struct Proof {
         address signer;
         bool isMiner;
+        bool otherInput;
         address finder;
-        bytes32 key;
         TaskResult a;
         TaskResult b;
         bytes sigA;
@@ -154,6 +174,13 @@ contract DisputesHandler is Test {
     ) external observed {
         Proof memory p = _buildProof(signerSeed, coordinatorSeed, taskSeed, resultSeed);
         p.finder = finders[finderSeed % finders.length];
+        if (p.otherInput) {
+            _count("proveEquivocation(not same input)");
+            vm.expectRevert(IDisputes.NotSameInput.selector);
+            vm.prank(p.finder);
+            disputes.proveEquivocation(p.a, p.sigA, p.b, p.sigB);
+            return;
+        }
         if (!p.isMiner) {
             _count("proveEquivocation(not a miner)");
             vm.expectRevert(abi.encodeWithSelector(IDisputes.NotAMiner.selector, p.signer));
@@ -161,33 +188,33 @@ contract DisputesHandler is Test {
             disputes.proveEquivocation(p.a, p.sigA, p.b, p.sigB);
             return;
         }
-        bool again = ghostProofs[p.key] != 0;
+        bool again = ghostEquivocations[p.signer] != 0;
         uint256 stakingBefore = cai.balanceOf(address(staking));
         uint256 treasuryBefore = cai.balanceOf(treasury);
         uint256 finderBefore = cai.balanceOf(p.finder);
+        vm.recordLogs();
         vm.prank(p.finder);
         try disputes.proveEquivocation(p.a, p.sigA, p.b, p.sigB) returns (uint256 slashed) {
-            // a repeated proof that succeeds is recorded: invariant (d) reports it
+            // a second proof against a key that succeeds is recorded: invariant (d) reports it
             _count(again ? "proveEquivocation(DOUBLE)" : "proveEquivocation");
-            if (!again) _proofKeys.push(p.key);
-            ++ghostProofs[p.key];
+            if (!again) _provenKeys.push(p.signer);
+            ++ghostEquivocations[p.signer];
             ++slashCount[p.signer];
+            _checkSlashedReason(p.signer, p.a.taskId, slashed);
             uint256 fee = cai.balanceOf(p.finder) - finderBefore;
             assertEq(fee, slashed * disputes.params().finderFeeBps / BPS, "finder fee");
             ghostFinderFees += fee;
             _recordSlash(slashed, stakingBefore, treasuryBefore);
         } catch (bytes memory err) {
+            vm.getRecordedLogs();
             assertTrue(again, "a first equivocation proof reverted");
-            bytes memory expected = abi.encodeWithSelector(
-                IDisputes.AlreadyProven.selector, p.signer, p.a.coordinator, p.a.taskId
-            );
-            assertEq(err, expected, "repeated proof: AlreadyProven");
-            _count("proveEquivocation(again)");
+            assertEq(err, abi.encodeWithSelector(IDisputes.AlreadyProven.selector, p.signer), "AlreadyProven");
+            _count("proveEquivocation(tombstoned)");
         }
     }
 
     /// @dev Two results for one of the coordinators' first EQUIVOCATION_TASKS tasks, signed by a
-    ///      miner's key, or (1 in 4) by a coordinator's key.
+    ///      miner's key, or (1 in 4) by a coordinator's key; 1 in 8 for two inputs or two models.
     function _buildProof(uint256 signerSeed, uint256 coordinatorSeed, uint256 taskSeed, uint256 resultSeed)
         internal
         view
@@ -200,7 +227,6 @@ contract DisputesHandler is Test {
         p.signer = vm.addr(key);
         address coordinator = coordinators[coordinatorSeed % coordinators.length];
         bytes32 taskId = bytes32(taskSeed % EQUIVOCATION_TASKS);
-        p.key = keccak256(abi.encode(p.signer, coordinator, taskId));
         p.a = TaskResult(
             coordinator,
             taskId,
@@ -217,8 +243,35 @@ contract DisputesHandler is Test {
             "m",
             uint64(block.timestamp)
         );
+        uint256 mix = uint256(keccak256(abi.encode(resultSeed, "input")));
+        p.otherInput = mix % 8 == 0;
+        if (p.otherInput) {
+            // a coordinator reused the taskId for another input (or model): not equivocation
+            if ((mix >> 3) % 2 == 0) p.b.inputHash = keccak256("another input");
+            else p.b.modelId = "m2";
+        }
         p.sigA = _sign(key, disputes.hashTaskResult(p.a));
         p.sigB = _sign(key, disputes.hashTaskResult(p.b));
+    }
+
+    /// @dev Exactly one Slashed event, from Staking, for `signer`, paid to Disputes, with the
+    ///      taskId as its reason.
+    function _checkSlashedReason(address signer, bytes32 taskId, uint256 slashed) internal {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        uint256 found;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].emitter != address(staking) || logs[i].topics[0] != IStaking.Slashed.selector) {
+                continue;
+            }
+            ++found;
+            assertEq(logs[i].topics[1], bytes32(uint256(uint160(signer))), "Slashed: operator");
+            assertEq(logs[i].topics[2], bytes32(uint256(uint160(address(disputes)))), "Slashed: slasher");
+            (, uint256 fromActive, uint256 fromUnbonding, bytes32 reason) =
+                abi.decode(logs[i].data, (uint16, uint256, uint256, bytes32));
+            assertEq(reason, taskId, "Slashed: the reason is the taskId");
+            assertEq(fromActive + fromUnbonding, slashed, "Slashed: amounts");
+        }
+        assertEq(found, 1, "one Slashed event per proof");
     }
 
     // ================================================================= proposals
@@ -256,7 +309,11 @@ contract DisputesHandler is Test {
                     status: ProposalStatus.Proposed,
                     deadline: block.timestamp + p.challengeWindow,
                     bond: 0,
-                    disputer: address(0)
+                    disputer: address(0),
+                    createdAt: block.timestamp,
+                    disputed: false,
+                    disputedAt: 0,
+                    decidedAt: 0
                 })
             );
             return;
@@ -266,7 +323,7 @@ contract DisputesHandler is Test {
     }
 
     function cancel(uint256 idSeed, uint256 callerSeed) external observed {
-        (bool found, uint256 id) = _pickId(idSeed, ProposalStatus.Proposed);
+        (bool found, uint256 id) = _pickId(idSeed, ProposalStatus.Proposed, Step.Cancel);
         if (!found) {
             _count("cancel(none)");
             return;
@@ -280,16 +337,20 @@ contract DisputesHandler is Test {
             _count("cancel(not the proposer)");
             caller = coordinators[0] == g.coordinator ? coordinators[1] : coordinators[0];
             vm.expectRevert(abi.encodeWithSelector(IDisputes.NotTheProposer.selector, id, caller));
+        } else if (block.timestamp >= g.deadline) {
+            _count("cancel(window closed)");
+            vm.expectRevert(abi.encodeWithSelector(IDisputes.WindowClosed.selector, id, g.deadline));
         } else {
             _count("cancel");
             g.status = ProposalStatus.Cancelled;
+            g.decidedAt = block.timestamp;
         }
         vm.prank(caller);
         disputes.cancel(id);
     }
 
     function dispute(uint256 idSeed, uint256 callerSeed) external observed {
-        (bool found, uint256 id) = _pickId(idSeed, ProposalStatus.Proposed);
+        (bool found, uint256 id) = _pickId(idSeed, ProposalStatus.Proposed, Step.Dispute);
         if (!found) {
             _count("dispute(none)");
             return;
@@ -316,6 +377,8 @@ contract DisputesHandler is Test {
             g.deadline = block.timestamp + p.arbitrationWindow;
             g.bond = p.disputeBond;
             g.disputer = caller;
+            g.disputed = true;
+            g.disputedAt = block.timestamp;
             ghostBondsPosted += p.disputeBond;
         }
         vm.prank(caller);
@@ -323,35 +386,32 @@ contract DisputesHandler is Test {
     }
 
     function execute(uint256 idSeed, uint256 callerSeed) external observed {
-        (bool found, uint256 id) = _pickId(idSeed, ProposalStatus.Proposed);
+        (bool found, uint256 id) = _pickId(idSeed, ProposalStatus.Proposed, Step.Execute);
         if (!found) {
             _count("execute(none)");
             return;
         }
         Ghost storage g = _ghosts[id];
+        uint256 expiry = g.deadline + disputes.params().arbitrationWindow;
         if (g.status != ProposalStatus.Proposed) {
             _count("execute(wrong status)");
             vm.expectRevert(_wrongStatus(id, g.status));
         } else if (block.timestamp < g.deadline) {
             _count("execute(window open)");
             vm.expectRevert(abi.encodeWithSelector(IDisputes.WindowOpen.selector, id, g.deadline));
+        } else if (block.timestamp >= expiry) {
+            _count("execute(window closed)");
+            vm.expectRevert(abi.encodeWithSelector(IDisputes.WindowClosed.selector, id, expiry));
         } else {
             _count("execute");
-            g.status = ProposalStatus.Executed;
-            ++slashCount[g.miner];
-            uint256 stakingBefore = cai.balanceOf(address(staking));
-            uint256 treasuryBefore = cai.balanceOf(treasury);
-            vm.prank(finders[callerSeed % finders.length]);
-            uint256 slashed = disputes.execute(id);
-            assertEq(cai.balanceOf(treasury) - treasuryBefore, slashed, "execute: all to the treasury");
-            _recordSlash(slashed, stakingBefore, treasuryBefore);
+            _execute(id, finders[callerSeed % finders.length]);
             return;
         }
         disputes.execute(id);
     }
 
     function resolve(uint256 idSeed, bool upheld) external observed {
-        (bool found, uint256 id) = _pickId(idSeed, ProposalStatus.Disputed);
+        (bool found, uint256 id) = _pickId(idSeed, ProposalStatus.Disputed, Step.Resolve);
         if (!found) {
             _count("resolve(none)");
             return;
@@ -366,6 +426,7 @@ contract DisputesHandler is Test {
         } else {
             _count(upheld ? "resolve(upheld)" : "resolve(rejected)");
             g.status = upheld ? ProposalStatus.Upheld : ProposalStatus.Rejected;
+            g.decidedAt = block.timestamp;
             ++slashCount[upheld ? g.miner : g.coordinator];
             DisputesParams memory p = disputes.params();
             uint256 stakingBefore = cai.balanceOf(address(staking));
@@ -390,28 +451,28 @@ contract DisputesHandler is Test {
         disputes.resolve(id, upheld);
     }
 
+    /// @dev Lapses a disputed proposal the arbiter left unresolved, or (every other call) an
+    ///      undisputed one nobody executed.
     function lapse(uint256 idSeed) external observed {
-        (bool found, uint256 id) = _pickId(idSeed, ProposalStatus.Disputed);
+        uint256 mix = uint256(keccak256(abi.encode(idSeed)));
+        (bool found, uint256 id) =
+            _pickId(idSeed, mix % 2 == 0 ? ProposalStatus.Disputed : ProposalStatus.Proposed, Step.Lapse);
         if (!found) {
             _count("lapse(none)");
             return;
         }
         Ghost storage g = _ghosts[id];
-        if (g.status != ProposalStatus.Disputed) {
+        bool proposed = g.status == ProposalStatus.Proposed;
+        uint256 end = proposed ? g.deadline + disputes.params().arbitrationWindow : g.deadline;
+        if (!proposed && g.status != ProposalStatus.Disputed) {
             _count("lapse(wrong status)");
             vm.expectRevert(_wrongStatus(id, g.status));
-        } else if (block.timestamp < g.deadline) {
-            _count("lapse(window open)");
-            vm.expectRevert(abi.encodeWithSelector(IDisputes.WindowOpen.selector, id, g.deadline));
+        } else if (block.timestamp < end) {
+            _count(proposed ? "lapse(undisputed, window open)" : "lapse(window open)");
+            vm.expectRevert(abi.encodeWithSelector(IDisputes.WindowOpen.selector, id, end));
         } else {
-            _count("lapse");
-            g.status = ProposalStatus.Lapsed;
-            uint256 before = cai.balanceOf(g.disputer);
-            uint256 treasuryBefore = cai.balanceOf(treasury);
-            disputes.lapse(id);
-            assertEq(cai.balanceOf(g.disputer) - before, g.bond, "lapse: bond back");
-            assertEq(cai.balanceOf(treasury), treasuryBefore, "lapse: treasury untouched");
-            ghostBondsRefunded += g.bond;
+            _count(proposed ? "lapse(undisputed)" : "lapse");
+            _lapse(id);
             return;
         }
         disputes.lapse(id);
@@ -424,16 +485,22 @@ contract DisputesHandler is Test {
         vm.warp(block.timestamp + _bound(seconds_, 1, MAX_WARP));
     }
 
-    /// @dev Lands exactly on (or one second before) an open proposal's deadline.
+    /// @dev Lands exactly on (or one second before) an open proposal's deadline, or an undisputed
+    ///      one's execution expiry (deadline + arbitrationWindow).
     function warpToDeadline(uint256 idSeed, bool justBefore) external observed {
+        uint256 mix = uint256(keccak256(abi.encode(idSeed)));
         (bool found, uint256 id) =
-            _pickId(idSeed, (idSeed >> 128) % 2 == 0 ? ProposalStatus.Proposed : ProposalStatus.Disputed);
+            _pickId(idSeed, mix % 2 == 0 ? ProposalStatus.Proposed : ProposalStatus.Disputed, Step.Any);
         if (!found) {
             _count("warpToDeadline(none)");
             return;
         }
         Ghost storage g = _ghosts[id];
-        uint256 target = justBefore ? g.deadline - 1 : g.deadline;
+        uint256 target = g.deadline;
+        if (g.status == ProposalStatus.Proposed && (mix >> 1) % 2 == 0) {
+            target += disputes.params().arbitrationWindow;
+        }
+        if (justBefore) --target;
         bool open = g.status == ProposalStatus.Proposed || g.status == ProposalStatus.Disputed;
         if (!open || target <= block.timestamp) {
             _count("warpToDeadline(skip)");
@@ -551,26 +618,21 @@ contract DisputesHandler is Test {
 
     // ================================================================= end of run
 
-    /// @dev Settles every open proposal: executes the undisputed ones and lapses the disputed
-    ///      ones once their windows are over. Afterwards Disputes must hold nothing.
+    /// @dev Settles every open proposal: past every challenge window, executes the undisputed
+    ///      proposals still in their execution window and lapses the stale ones; past every
+    ///      arbitration window, lapses the disputed ones. Afterwards Disputes must hold nothing.
     function settleAll() external observed {
-        vm.warp(block.timestamp + disputes.params().challengeWindow + disputes.params().arbitrationWindow);
+        DisputesParams memory p = disputes.params();
+        vm.warp(block.timestamp + p.challengeWindow);
         for (uint256 id; id < _ghosts.length; ++id) {
             Ghost storage g = _ghosts[id];
-            if (g.status == ProposalStatus.Proposed) {
-                g.status = ProposalStatus.Executed;
-                ++slashCount[g.miner];
-                uint256 stakingBefore = cai.balanceOf(address(staking));
-                uint256 treasuryBefore = cai.balanceOf(treasury);
-                uint256 slashed = disputes.execute(id);
-                _recordSlash(slashed, stakingBefore, treasuryBefore);
-            } else if (g.status == ProposalStatus.Disputed) {
-                g.status = ProposalStatus.Lapsed;
-                uint256 before = cai.balanceOf(g.disputer);
-                disputes.lapse(id);
-                assertEq(cai.balanceOf(g.disputer) - before, g.bond, "settle: bond back");
-                ghostBondsRefunded += g.bond;
-            }
+            if (g.status != ProposalStatus.Proposed) continue;
+            if (block.timestamp < g.deadline + p.arbitrationWindow) _execute(id, address(this));
+            else _lapse(id);
+        }
+        vm.warp(block.timestamp + p.arbitrationWindow);
+        for (uint256 id; id < _ghosts.length; ++id) {
+            if (_ghosts[id].status == ProposalStatus.Disputed) _lapse(id);
         }
     }
 
@@ -588,8 +650,26 @@ contract DisputesHandler is Test {
         return _ghosts[id].bond;
     }
 
-    function proofKeys() external view returns (bytes32[] memory) {
-        return _proofKeys;
+    /// @dev When proposal `id` was created, whether and when it was disputed, when it was decided.
+    function timeline(uint256 id)
+        external
+        view
+        returns (uint256 createdAt, bool disputed, uint256 disputedAt, uint256 decidedAt)
+    {
+        Ghost storage g = _ghosts[id];
+        return (g.createdAt, g.disputed, g.disputedAt, g.decidedAt);
+    }
+
+    function provenKeys() external view returns (address[] memory) {
+        return _provenKeys;
+    }
+
+    function minersCount() external view returns (uint256) {
+        return miners.length;
+    }
+
+    function coordinatorsCount() external view returns (uint256) {
+        return coordinators.length;
     }
 
     function findersCount() external view returns (uint256) {
@@ -619,19 +699,68 @@ contract DisputesHandler is Test {
 
     // ================================================================= internals
 
+    /// @dev Executes undisputed proposal `id` (its execution window is open) as `caller`.
+    function _execute(uint256 id, address caller) internal {
+        Ghost storage g = _ghosts[id];
+        g.status = ProposalStatus.Executed;
+        g.decidedAt = block.timestamp;
+        ++slashCount[g.miner];
+        uint256 stakingBefore = cai.balanceOf(address(staking));
+        uint256 treasuryBefore = cai.balanceOf(treasury);
+        vm.prank(caller);
+        uint256 slashed = disputes.execute(id);
+        assertEq(cai.balanceOf(treasury) - treasuryBefore, slashed, "execute: all to the treasury");
+        _recordSlash(slashed, stakingBefore, treasuryBefore);
+    }
+
+    /// @dev Lapses proposal `id` (Proposed or Disputed, its window over): the bond, if any, goes
+    ///      back to the disputer; nothing else moves.
+    function _lapse(uint256 id) internal {
+        Ghost storage g = _ghosts[id];
+        g.status = ProposalStatus.Lapsed;
+        g.decidedAt = block.timestamp;
+        uint256 disputerBefore = g.disputer == address(0) ? 0 : cai.balanceOf(g.disputer);
+        uint256 treasuryBefore = cai.balanceOf(treasury);
+        uint256 stakingBefore = cai.balanceOf(address(staking));
+        uint256 heldBefore = cai.balanceOf(address(disputes));
+        disputes.lapse(id);
+        if (g.disputer != address(0)) {
+            assertEq(cai.balanceOf(g.disputer) - disputerBefore, g.bond, "lapse: bond back");
+        }
+        assertEq(heldBefore - cai.balanceOf(address(disputes)), g.bond, "lapse: only the bond leaves");
+        assertEq(cai.balanceOf(treasury), treasuryBefore, "lapse: treasury untouched");
+        assertEq(cai.balanceOf(address(staking)), stakingBefore, "lapse: nobody slashed");
+        ghostBondsRefunded += g.bond;
+    }
+
     function _recordSlash(uint256 slashed, uint256 stakingBefore, uint256 treasuryBefore) internal {
         ghostSlashed += slashed;
         ghostStakingOut += stakingBefore - cai.balanceOf(address(staking));
         ghostTreasuryIn += cai.balanceOf(treasury) - treasuryBefore;
     }
 
-    /// @dev 3 times in 4 a proposal in status `wanted` (if any), otherwise any proposal (most
-    ///      likely one where the step is wrong).
-    function _pickId(uint256 seed, ProposalStatus wanted) internal view returns (bool found, uint256 id) {
+    /// @dev Half the time a proposal on which `step` would succeed now (if any), a quarter a
+    ///      proposal in status `wanted` (if any), otherwise any proposal (most likely one where
+    ///      the step is wrong or its window is not the right one).
+    function _pickId(uint256 seed, ProposalStatus wanted, Step step)
+        internal
+        view
+        returns (bool found, uint256 id)
+    {
         uint256 n = _ghosts.length;
         if (n == 0) return (false, 0);
         uint256 r = seed >> 2;
-        if (seed % 4 != 0) {
+        uint256 mode = seed % 4;
+        if (mode >= 2 && step != Step.Any) {
+            uint256 aw = disputes.params().arbitrationWindow;
+            uint256[] memory ready = new uint256[](n);
+            uint256 m;
+            for (uint256 i; i < n; ++i) {
+                if (_ready(_ghosts[i], step, aw)) ready[m++] = i;
+            }
+            if (m != 0) return (true, ready[r % m]);
+        }
+        if (mode != 0) {
             uint256[] memory ids = new uint256[](n);
             uint256 m;
             for (uint256 i; i < n; ++i) {
@@ -640,6 +769,20 @@ contract DisputesHandler is Test {
             if (m != 0) return (true, ids[r % m]);
         }
         return (true, r % n);
+    }
+
+    /// @dev Whether `step` would succeed on `g` now (ignoring who calls).
+    function _ready(Ghost storage g, Step step, uint256 arbitrationWindow) internal view returns (bool) {
+        uint256 t = block.timestamp;
+        if (g.status == ProposalStatus.Proposed) {
+            if (step == Step.Cancel || step == Step.Dispute) return t < g.deadline;
+            if (step == Step.Execute) return g.deadline <= t && t < g.deadline + arbitrationWindow;
+            if (step == Step.Lapse) return t >= g.deadline + arbitrationWindow;
+        } else if (g.status == ProposalStatus.Disputed) {
+            if (step == Step.Resolve) return t < g.deadline;
+            if (step == Step.Lapse) return t >= g.deadline;
+        }
+        return false;
     }
 
     /// @dev A jailed node (miner or coordinator) if there is one, else any node.
@@ -654,17 +797,18 @@ contract DisputesHandler is Test {
         return miners[seed % miners.length];
     }
 
+    /// @dev Proposed -> Executed | Cancelled | Disputed | Lapsed; Disputed -> Upheld | Rejected |
+    ///      Lapsed; the rest are final.
     function _legal(ProposalStatus from, ProposalStatus to) internal pure returns (bool) {
         if (from == ProposalStatus.None) return to == ProposalStatus.Proposed;
         if (from == ProposalStatus.Proposed) {
-            return
-                to == ProposalStatus.Disputed || to == ProposalStatus.Executed
-                    || to == ProposalStatus.Cancelled;
+            return to == ProposalStatus.Disputed || to == ProposalStatus.Executed
+                || to == ProposalStatus.Cancelled || to == ProposalStatus.Lapsed;
         }
         if (from == ProposalStatus.Disputed) {
             return to == ProposalStatus.Upheld || to == ProposalStatus.Rejected || to == ProposalStatus.Lapsed;
         }
-        return false; // terminal
+        return false; // final
     }
 
     function _wrongStatus(uint256 id, ProposalStatus status) internal pure returns (bytes memory) {

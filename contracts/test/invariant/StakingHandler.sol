@@ -11,7 +11,7 @@ import {LockView, NodeView, Role, Status} from "../../src/staking/StakingTypes.s
 import {Pool, StakingLens} from "./StakingLens.sol";
 
 /// @notice Drives Staking with 6 stakers and 4 node owners (3 operator keys each, either role)
-///         through every user, slasher (slash and slashAmount), distributor and guardian action,
+///         through every user, slasher (slash and slashOwnerStake), distributor and guardian action,
 ///         and time. With fail_on_revert every call it makes must succeed: each action checks its
 ///         preconditions (replicating the contract's arithmetic, overflow casts included) and
 ///         returns early when the action is impossible. Expected rejections (a lock not matured yet, a jail not over
@@ -58,10 +58,10 @@ contract StakingHandler is Test {
     uint256 public ghostTotalClaimed;
     uint256 public ghostNotified;
     uint256 public ghostFees;
-    uint256 public ghostSlashed; // slasher balance delta over slash and slashAmount
-    uint256 public ghostSlashedReturned; // sum of slash() and slashAmount() return values
-    /// @dev stakes, unstakes and lock withdrawals: each may leave < 1 share's worth of rounding
-    ///      dust in its pool, which accrues to the pool's other holders.
+    uint256 public ghostSlashed; // slasher balance delta over slash and slashOwnerStake
+    uint256 public ghostSlashedReturned; // sum of slash() and slashOwnerStake() return values
+    /// @dev stakes, unstakes, lock withdrawals and owner-stake slashes: each may leave < 1 share's
+    ///      worth of rounding dust in its pool, which accrues to the pool's other holders.
     uint256 public ghostPoolOps;
 
     // ------------------------------------------------------------ call summary
@@ -120,7 +120,7 @@ contract StakingHandler is Test {
             "notifyRewardAmount",
             "distributeFees",
             "slash",
-            "slashAmount",
+            "slashOwnerStake",
             "unjail",
             "unjail(early)",
             "deregister",
@@ -387,42 +387,140 @@ contract StakingHandler is Test {
         _did("slash");
     }
 
-    /// @dev One call in eight asks for more than the node holds (type(uint256).max one time in
-    ///      two), one in eight exactly its stake, one in five a dust amount, otherwise 1 wei up to
-    ///      the whole stake. A node with no stake left is slashed for 1 wei or more (returns 0).
-    function slashAmount(uint256 opSeed, uint256 amountSeed) external {
-        if (_registered.length == 0) return _skip("slashAmount");
+    /// @dev Takes up to an amount of the node owner's own active stake. One call in eight asks
+    ///      for more than the owner holds (type(uint256).max one time in two), one in eight exactly
+    ///      its stake, one in five a dust amount, otherwise 1 wei up to its stake. An owner with
+    ///      nothing left is asked for 1 wei or more (returns 0, and still jails). Checks that only
+    ///      the owner's position moves: every other position keeps its shares and reward debt
+    ///      (hence its pending rewards) exactly and its value up to rounding in its favour, the
+    ///      unbonding pool (hence every lock, the owner's included) and every other node are
+    ///      untouched, and the treasury gets nothing.
+    function slashOwnerStake(uint256 opSeed, uint256 amountSeed) external {
+        if (_registered.length == 0) return _skip("slashOwnerStake");
         address op = _registered[opSeed % _registered.length];
-        if (!_accrueOk(op)) return _skip("slashAmount");
-        Pool memory p = _pool(op);
-        uint256 total = p.activeTokens + p.unbondingTokens;
+        (bool ok, Pool memory p) = _accrued(op);
+        if (!ok) return _skip("slashOwnerStake");
+        uint256 own = staking.stakeOf(op, p.owner);
         uint256 amount;
         if (amountSeed % 8 == 0) {
-            amount =
-                amountSeed % 16 == 0 ? type(uint256).max : _bound(amountSeed, total + 1, total + MAX_STAKE);
+            amount = amountSeed % 16 == 0 ? type(uint256).max : _bound(amountSeed, own + 1, own + MAX_STAKE);
         } else if (amountSeed % 8 == 1) {
-            amount = Math.max(total, 1);
+            amount = Math.max(own, 1);
         } else if (amountSeed % 5 == 0) {
             amount = _bound(amountSeed, 1, 1e6);
         } else {
-            amount = _bound(amountSeed, 1, Math.max(total, 1));
+            amount = _bound(amountSeed, 1, Math.max(own, 1));
         }
-        // floor for the active pool, the remainder from the unbonding pool; everything past the total
-        uint256 expected = Math.min(amount, total);
-        uint256 fromActive = amount >= total ? p.activeTokens : amount * p.activeTokens / total;
+        uint256 expected = Math.min(amount, own);
+        if (!_burnOk(op, p, expected)) return _skip("slashOwnerStake");
+
+        Holding[] memory others = _holdings(op, p.owner);
+        uint256[] memory otherNodes = _otherNodeTokens(op);
+        uint256 ownerPending = staking.pendingRewards(op, p.owner);
         uint256 before = cai.balanceOf(slasher);
         vm.prank(slasher);
-        uint256 slashed = staking.slashAmount(op, amount, keccak256("invariant"));
+        uint256 slashed = staking.slashOwnerStake(op, amount, keccak256("invariant"));
         uint256 taken = cai.balanceOf(slasher) - before;
-        assertEq(slashed, expected, "slashAmount: != min(amount, stake)");
-        assertEq(taken, slashed, "slashAmount: slasher delta != return value");
+        assertEq(slashed, expected, "slashOwnerStake: != min(amount, owner's stake)");
+        assertEq(taken, slashed, "slashOwnerStake: slasher delta != return value");
+
         Pool memory q = _pool(op);
-        assertEq(q.activeTokens, p.activeTokens - fromActive, "slashAmount: active part");
-        assertEq(
-            q.unbondingTokens, p.unbondingTokens - (expected - fromActive), "slashAmount: unbonding part"
-        );
-        _afterSlash(op, p, taken, slashed, "slashAmount: not jailed");
-        _did("slashAmount");
+        assertEq(q.activeTokens, p.activeTokens - slashed, "slashOwnerStake: active pool");
+        assertEq(q.unbondingTokens, p.unbondingTokens, "slashOwnerStake: unbonding tokens moved");
+        assertEq(q.unbondingShares, p.unbondingShares, "slashOwnerStake: unbonding shares moved");
+        assertEq(q.accRewardPerShare, p.accRewardPerShare, "slashOwnerStake: rewards per share moved");
+        assertEq(q.commissionAccrued, p.commissionAccrued, "slashOwnerStake: commission moved");
+        _checkOwner(op, p.owner, own - slashed, ownerPending);
+        _checkHoldings(op, others, p);
+        _checkOtherNodes(op, otherNodes);
+        _afterSlash(op, p, taken, slashed, "slashOwnerStake: not jailed");
+        if (slashed != 0) ++ghostPoolOps; // the rounded-up burn leaves dust to the other holders
+        _did("slashOwnerStake");
+    }
+
+    /// @dev The owner's shares are burnt rounded up: it keeps `expected` (own - slashed) or 1 wei
+    ///      less. Their reward debt is removed rounded down: it keeps its pending rewards (its
+    ///      commission included) or 1 wei less.
+    function _checkOwner(address op, address owner, uint256 expected, uint256 pendingBefore) internal view {
+        uint256 left = staking.stakeOf(op, owner);
+        assertLe(left, expected, "slashOwnerStake: owner kept more than own - slashed");
+        assertGe(left + 1, expected, "slashOwnerStake: owner lost more than 1 wei");
+        uint256 pending = staking.pendingRewards(op, owner);
+        assertLe(pending, pendingBefore, "slashOwnerStake: owner's rewards grew");
+        assertGe(pending + 1, pendingBefore, "slashOwnerStake: owner lost rewards");
+    }
+
+    /// @dev One actor's position on a node.
+    struct Holding {
+        address actor;
+        uint256 shares;
+        int256 debt;
+        uint256 stake;
+        uint256 pending;
+    }
+
+    /// @dev The positions on `op` of every actor but `owner`.
+    function _holdings(address op, address owner) internal view returns (Holding[] memory h) {
+        h = new Holding[](actors.length - 1);
+        uint256 n;
+        for (uint256 a; a < actors.length; ++a) {
+            address actor = actors[a];
+            if (actor == owner) continue;
+            (uint256 shares, int256 debt) = staking.rawPosition(op, actor);
+            h[n++] =
+                Holding(actor, shares, debt, staking.stakeOf(op, actor), staking.pendingRewards(op, actor));
+        }
+    }
+
+    /// @dev Shares, debt and pending rewards exactly as before; the value never lower, and higher
+    ///      by at most the rounding dust the owner's burn left in the pool (< one share's worth,
+    ///      (T+1)/(S+1) before the slash), plus 1 wei for the floor.
+    function _checkHoldings(address op, Holding[] memory before, Pool memory p) internal view {
+        uint256 dust = (p.activeTokens + 1) / (p.activeShares + 1) + 1;
+        for (uint256 i; i < before.length; ++i) {
+            Holding memory b = before[i];
+            (uint256 shares, int256 debt) = staking.rawPosition(op, b.actor);
+            assertEq(shares, b.shares, "slashOwnerStake: another position's shares moved");
+            assertEq(debt, b.debt, "slashOwnerStake: another position's reward debt moved");
+            assertEq(
+                staking.pendingRewards(op, b.actor), b.pending, "slashOwnerStake: another's rewards moved"
+            );
+            uint256 stake_ = staking.stakeOf(op, b.actor);
+            assertGe(stake_, b.stake, "slashOwnerStake: another staker lost stake");
+            assertLe(stake_, b.stake + dust, "slashOwnerStake: another staker gained beyond rounding");
+        }
+    }
+
+    /// @dev Active and unbonding tokens of every registered node but `op`.
+    function _otherNodeTokens(address op) internal view returns (uint256[] memory t) {
+        t = new uint256[](2 * _registered.length);
+        for (uint256 i; i < _registered.length; ++i) {
+            if (_registered[i] == op) continue;
+            Pool memory p = _pool(_registered[i]);
+            (t[2 * i], t[2 * i + 1]) = (p.activeTokens, p.unbondingTokens);
+        }
+    }
+
+    function _checkOtherNodes(address op, uint256[] memory before) internal view {
+        uint256[] memory t = _otherNodeTokens(op);
+        for (uint256 i; i < t.length; ++i) {
+            assertEq(t[i], before[i], "slashOwnerStake: another node moved");
+        }
+    }
+
+    /// @dev Replicates the owner's burn in `_slash` (`_leavePool` without the minimum, then
+    ///      `_removeShares`) on the accrued pool `p`.
+    function _burnOk(address op, Pool memory p, uint256 amount) internal view returns (bool) {
+        if (amount == 0) return true;
+        uint256 held = positionShares(op, p.owner);
+        uint256 available = Math.mulDiv(held, p.activeTokens + 1, p.activeShares + 1);
+        uint256 burn = amount == available
+            ? held
+            : Math.mulDiv(amount, p.activeShares + 1, p.activeTokens + 1, Math.Rounding.Ceil);
+        if (!_mulFits(burn, p.accRewardPerShare)) return false;
+        uint256 debtOut = burn * p.accRewardPerShare / PRECISION;
+        if (debtOut > uint256(int256(type(int128).max))) return false;
+        return _positionDebt(op, p.owner) - int256(debtOut) >= type(int128).min;
     }
 
     /// @dev A slash jails any node but a deregistered one, and pays nothing to the treasury.

@@ -16,7 +16,7 @@ import {Pool, StakingLens} from "./StakingLens.sol";
 ///         3. rewards paid out (plus those still pending) never exceed rewards funded;
 ///         4. nobody gets back more principal than they put in; total out <= in + funded - slashed;
 ///         5. exact token conservation against the ghost ledger: what Staking holds plus what it
-///            paid the slasher (slash and slashAmount) is what came in minus what left, and the
+///            paid the slasher (slash and slashOwnerStake) is what came in minus what left, and the
 ///            treasury receives nothing from Staking;
 ///         6. totalRewardable == sum of the stake of Active nodes.
 ///         After each run everyone exits (afterInvariant): every exit must succeed and all the
@@ -71,7 +71,7 @@ contract StakingInvariantsTest is StakingFixture {
         selectors[11] = StakingHandler.notifyRewardAmount.selector;
         selectors[12] = StakingHandler.distributeFees.selector;
         selectors[13] = StakingHandler.slash.selector;
-        selectors[14] = StakingHandler.slashAmount.selector;
+        selectors[14] = StakingHandler.slashOwnerStake.selector;
         selectors[15] = StakingHandler.unjail.selector;
         selectors[16] = StakingHandler.deregister.selector;
         selectors[17] = StakingHandler.updateNode.selector;

@@ -4,10 +4,12 @@ pragma solidity ^0.8.24;
 import {Vm} from "forge-std/Vm.sol";
 import {MarketFixture} from "./MarketFixture.sol";
 import {Receipt as EscrowReceipt} from "../../src/interfaces/IPaymentEscrow.sol";
-import {NodeView, Status} from "../../src/staking/StakingTypes.sol";
+import {LockView, NodeView, Status} from "../../src/staking/StakingTypes.sol";
 
 /// @notice MarketFixture plus a second coordinator and miner (known keys, the miner at 0%
-///         commission) and helpers shared by the PaymentEscrow unit and fuzz tests.
+///         commission) and helpers shared by the PaymentEscrow unit and fuzz tests: the owner's
+///         stake (all a shortfall may take) apart from the node's, unbonding locks, delegation,
+///         and counts of the escrow's and Staking's events.
 abstract contract EscrowFixture is MarketFixture {
     /// @dev secp256k1 group order, to build high-s (malleable) signatures.
     uint256 internal constant SECP256K1_N =
@@ -17,6 +19,8 @@ abstract contract EscrowFixture is MarketFixture {
         keccak256("FeesDistributed(address,address,uint256,uint256)");
     bytes32 internal constant SHORTFALL_COVERED =
         keccak256("ShortfallCovered(address,address,uint256,uint256)");
+    bytes32 internal constant SLASHED = keccak256("Slashed(address,address,uint16,uint256,uint256,bytes32)");
+    bytes32 internal constant JAILED = keccak256("Jailed(address,uint256)");
 
     address internal coord2Owner = makeAddr("coord2Owner");
     address internal miner2Owner = makeAddr("miner2Owner");
@@ -57,10 +61,45 @@ abstract contract EscrowFixture is MarketFixture {
         (balance,,) = escrow.accountOf(coordinator_);
     }
 
-    /// @dev Everything of a node's stake a slash can reach: active plus unbonding.
+    /// @dev A node's whole stake: active plus unbonding.
     function _stakeOf(address operator) internal view returns (uint256) {
         NodeView memory v = staking.getNode(operator);
         return v.totalStake + v.unbondingStake;
+    }
+
+    /// @dev The node owner's own active stake: all a shortfall may take.
+    function _ownerStake(address operator) internal view returns (uint256) {
+        return staking.stakeOf(operator, staking.getNode(operator).owner);
+    }
+
+    /// @dev The current (post-slash) value of `staker`'s unbonding lock `id`.
+    function _lockAmount(address staker, uint256 id) internal view returns (uint256) {
+        LockView[] memory locks = staking.locksOf(staker, id, 1);
+        return locks[0].amount;
+    }
+
+    /// @dev `staker` stakes `amount` on `operator` and unbonds `unbonding` of it (lock id returned,
+    ///      type(uint256).max when nothing unbonds).
+    function _delegate(address staker, address operator, uint256 amount, uint256 unbonding)
+        internal
+        returns (uint256 lockId)
+    {
+        _stake(staker, operator, amount);
+        if (unbonding == 0) return type(uint256).max;
+        vm.prank(staker);
+        lockId = staking.unstake(operator, unbonding);
+    }
+
+    /// @dev Everything `owner` holds from its coordinator and its miner `ownersMiner`: tokens,
+    ///      both stakes, unclaimed fees and commission, and the coordinator's deposit.
+    function _wealthOf(address owner, address coordinator_, address ownersMiner)
+        internal
+        view
+        returns (uint256)
+    {
+        return cai.balanceOf(owner) + staking.stakeOf(coordinator_, owner)
+            + staking.stakeOf(ownersMiner, owner) + staking.pendingRewards(coordinator_, owner)
+            + staking.pendingRewards(ownersMiner, owner) + _balanceOf(coordinator_);
     }
 
     function _status(address operator) internal view returns (Status status) {
@@ -88,6 +127,13 @@ abstract contract EscrowFixture is MarketFixture {
     function _shortfalls(Vm.Log[] memory logs) internal view returns (uint256 n) {
         for (uint256 i; i < logs.length; ++i) {
             if (logs[i].emitter == address(escrow) && logs[i].topics[0] == SHORTFALL_COVERED) ++n;
+        }
+    }
+
+    /// @dev How many events with signature `topic0` Staking emitted.
+    function _stakingEvents(Vm.Log[] memory logs, bytes32 topic0) internal view returns (uint256 n) {
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].emitter == address(staking) && logs[i].topics[0] == topic0) ++n;
         }
     }
 

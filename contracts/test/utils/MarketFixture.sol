@@ -97,6 +97,21 @@ abstract contract MarketFixture is StakingFixture {
         return _sign(key, disputes.hashTaskResult(result));
     }
 
+    /// @dev The EIP-712 domain separator of `verifyingContract`, written out from the standard.
+    function _roostDomainSeparator(address verifyingContract) internal view returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                keccak256(
+                    "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+                ),
+                keccak256("Roost"),
+                keccak256("1"),
+                block.chainid,
+                verifyingContract
+            )
+        );
+    }
+
     function _sign(uint256 key, bytes32 digest) internal pure returns (bytes memory) {
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
         return abi.encodePacked(r, s, v);

@@ -750,12 +750,12 @@ export const disputesAbi = [
   },
   {
     type: "function",
-    name: "equivocationProven",
+    name: "equivocated",
     inputs: [
       {
-        name: "key",
-        type: "bytes32",
-        internalType: "bytes32",
+        name: "miner",
+        type: "address",
+        internalType: "address",
       },
     ],
     outputs: [
@@ -836,6 +836,11 @@ export const disputesAbi = [
             name: "disputer",
             type: "address",
             internalType: "address",
+          },
+          {
+            name: "end",
+            type: "uint40",
+            internalType: "uint40",
           },
           {
             name: "taskId",
@@ -1363,19 +1368,6 @@ export const disputesAbi = [
   },
   {
     type: "event",
-    name: "DisputeLapsed",
-    inputs: [
-      {
-        name: "id",
-        type: "uint256",
-        indexed: true,
-        internalType: "uint256",
-      },
-    ],
-    anonymous: false,
-  },
-  {
-    type: "event",
     name: "DisputeRejected",
     inputs: [
       {
@@ -1587,6 +1579,19 @@ export const disputesAbi = [
   },
   {
     type: "event",
+    name: "ProposalLapsed",
+    inputs: [
+      {
+        name: "id",
+        type: "uint256",
+        indexed: true,
+        internalType: "uint256",
+      },
+    ],
+    anonymous: false,
+  },
+  {
+    type: "event",
     name: "RoleAdminChanged",
     inputs: [
       {
@@ -1766,16 +1771,6 @@ export const disputesAbi = [
         type: "address",
         internalType: "address",
       },
-      {
-        name: "coordinator",
-        type: "address",
-        internalType: "address",
-      },
-      {
-        name: "taskId",
-        type: "bytes32",
-        internalType: "bytes32",
-      },
     ],
   },
   {
@@ -1874,6 +1869,11 @@ export const disputesAbi = [
         internalType: "address",
       },
     ],
+  },
+  {
+    type: "error",
+    name: "NotSameInput",
+    inputs: [],
   },
   {
     type: "error",
@@ -4606,7 +4606,7 @@ export const stakingAbi = [
   },
   {
     type: "function",
-    name: "slashAmount",
+    name: "slashOwnerStake",
     inputs: [
       {
         name: "operator",
