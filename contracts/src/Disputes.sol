@@ -148,7 +148,8 @@ contract Disputes is IDisputes, AccessControl, EIP712, ReentrancyGuardTransient 
     }
 
     /// @notice The accused miner (its operator or owner) disputes a proposal within the challenge
-    ///         window, posting `disputeBond`; the arbiter then has `arbitrationWindow` to resolve.
+    ///         window, posting `disputeBond`; the arbiter then has `arbitrationWindow` to resolve
+    ///         it, but never beyond the proposal's `end`.
     function dispute(uint256 id) external nonReentrant {
         Proposal storage pr = _proposal(id, ProposalStatus.Proposed);
         if (block.timestamp >= pr.deadline) revert WindowClosed(id, pr.deadline);
