@@ -5,7 +5,7 @@ import { type DevnetProcess, startDevnet } from "./testing/devnet-process.js";
 
 let devnet: DevnetProcess;
 
-describe("npm start (scripts/devnet.ts)", () => {
+describe("npm start (roost devnet)", () => {
   beforeAll(async () => {
     devnet = await startDevnet();
   }, 70_000);

@@ -1,3 +1,4 @@
+import type { DevnetFile } from "@roost/chain";
 import {
   caiTokenAbi,
   disputesAbi,
@@ -28,7 +29,7 @@ import {
 import { mnemonicToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevnetFile, type DevnetProcess, startDevnet } from "./testing/devnet-process.js";
+import { type DevnetProcess, startDevnet } from "./testing/devnet-process.js";
 
 /** anvil's default accounts. */
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -39,7 +40,7 @@ const coordOwner = account(1);
 const coordinator = account(2);
 const minerOwner = account(3);
 const miner = account(4);
-const finder = account(5);
+const finder = account(9); // not among the devnet's funded demo accounts
 
 let devnet: DevnetProcess;
 let file: DevnetFile;

@@ -1,19 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Address } from "viem";
+import type { DevnetFile } from "@roost/chain";
+import { freePort } from "./ports.js";
 
-/** What `npm start` writes to `$ROOST_HOME/devnet.json`. */
-export interface DevnetFile {
-  rpcUrl: string;
-  chainId: number;
-  deployer: Address;
-  contracts: Record<"CAIToken" | "Staking" | "Faucet" | "PaymentEscrow" | "Disputes", Address>;
-}
-
-/** A `scripts/devnet.ts` process on a random loopback port with its own ROOST_HOME. */
+/** A `roost devnet` process (the built CLI) on a free loopback port with its own home. */
 export interface DevnetProcess {
   child: ChildProcess;
   port: number;
@@ -23,26 +15,11 @@ export interface DevnetProcess {
   /** Resolves once the output matches `pattern`; rejects on timeout or exit. */
   waitFor(pattern: RegExp, timeoutMs: number): Promise<void>;
   readDevnetFile(): DevnetFile;
-  /** Kills the process if it still runs. */
+  /** Stops the process if it still runs (SIGTERM: it stops its anvil too). */
   kill(): void;
 }
 
-/** A loopback port nothing listens on right now (the OS picks it, so it is not a random guess
- *  that may fall among the ephemeral ports other tests' connections are using). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-/** Starts the devnet script and waits until it is ready; tries another port if one was taken
+/** Starts `roost devnet` and waits until it is ready; tries another port if one was taken
  *  between choosing it and anvil binding it. */
 export async function startDevnet(timeoutMs = 60_000): Promise<DevnetProcess> {
   for (let attempt = 1; ; attempt++) {
@@ -56,10 +33,14 @@ export async function startDevnet(timeoutMs = 60_000): Promise<DevnetProcess> {
 
 async function startDevnetOnce(port: number, timeoutMs: number): Promise<DevnetProcess> {
   const home = mkdtempSync(join(tmpdir(), "roost-devnet-"));
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/devnet.ts", "--port", String(port)], {
-    env: { ...process.env, ROOST_HOME: home },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["packages/cli/dist/main.js", "devnet", "--port", String(port), "--home", home],
+    {
+      env: process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout?.on("data", (d) => {
     output += d;
@@ -90,7 +71,7 @@ async function startDevnetOnce(port: number, timeoutMs: number): Promise<DevnetP
     waitFor,
     readDevnetFile: () => JSON.parse(readFileSync(join(home, "devnet.json"), "utf8")) as DevnetFile,
     kill: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     },
   };
   try {

@@ -1,0 +1,68 @@
+import {
+  type Account,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  fallback,
+  http,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+
+/** How the clients ride out a flaky RPC: each URL retried with exponential backoff, then the next. */
+export interface RpcOptions {
+  /** Retries per URL on a transient error (timeout, 429, 5xx, connection reset). Default 3. */
+  retryCount?: number;
+  /** First backoff in ms; viem doubles it each retry (150, 300, 600...). Default 150. */
+  retryDelay?: number;
+  /** Per-request timeout in ms. Default 10,000. */
+  timeout?: number;
+}
+
+/**
+ * A transport over several RPC URLs: requests go to the first that answers, each URL retried
+ * with backoff on transient errors before the next one is tried (viem's `fallback` + `http`).
+ */
+export function roostTransport(rpcUrls: readonly string[], options: RpcOptions = {}): Transport {
+  if (rpcUrls.length === 0)
+    throw new Error("no RPC URL given: pass at least one (e.g. --rpc http://127.0.0.1:8545)");
+  const { retryCount = 3, retryDelay = 150, timeout = 10_000 } = options;
+  const transports = rpcUrls.map((url) => http(url, { retryCount, retryDelay, timeout }));
+  return transports.length === 1 ? (transports[0] as Transport) : fallback(transports, { retryCount: 0 });
+}
+
+/** A viem chain for a Roost deployment (the devnet or any EVM chain by id). */
+export function roostChain(chainId: number, rpcUrls: readonly string[]): Chain {
+  return defineChain({
+    id: chainId,
+    name: chainId === 31337 ? "Roost devnet" : `chain ${chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [...rpcUrls] } },
+  });
+}
+
+export interface RoostClients {
+  chain: Chain;
+  publicClient: PublicClient;
+  /** Present when an account was given. */
+  walletClient?: WalletClient<Transport, Chain, Account>;
+}
+
+/** Public (and, with an account, wallet) clients over `rpcUrls` with failover and retries. */
+export function createRoostClients(options: {
+  chainId: number;
+  rpcUrls: readonly string[];
+  account?: Account;
+  rpc?: RpcOptions;
+}): RoostClients {
+  const chain = roostChain(options.chainId, options.rpcUrls);
+  const transport = roostTransport(options.rpcUrls, options.rpc);
+  // Anvil mines on demand: poll receipts fast there, at a normal pace elsewhere.
+  const pollingInterval = options.chainId === 31337 ? 50 : 1_000;
+  const publicClient = createPublicClient({ chain, transport, pollingInterval }) as PublicClient;
+  if (!options.account) return { chain, publicClient };
+  const walletClient = createWalletClient({ chain, transport, account: options.account, pollingInterval });
+  return { chain, publicClient, walletClient };
+}

@@ -1,0 +1,91 @@
+import { join } from "node:path";
+import { formatDuration, parseDuration, startDevnet } from "@roost/chain";
+import { type Command, Option } from "commander";
+import { createTestClient, http } from "viem";
+import type { Context } from "../context.js";
+import { keyValues, table, UsageError } from "../output.js";
+
+export function devnetCommands(
+  program: Command,
+  context: () => Context,
+  untilStopped: () => Promise<void>,
+): void {
+  const devnet = program
+    .command("devnet")
+    .description("run the local network: a chain with every contract, demo accounts funded (Ctrl-C stops)")
+    .addOption(new Option("--port <port>", "the chain's port on 127.0.0.1").default("8545"))
+    .option("--reset", "forget the saved network and start afresh")
+    .option("--home <dir>", "where .roost state lives (default ./.roost)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  roost devnet\n  roost devnet --port 9545 --reset\n  roost devnet advance 5m",
+    )
+    .action(async (opts: { port: string; reset?: boolean; home?: string }) => {
+      const ctx = context();
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+        throw new UsageError(`--port must be a TCP port number (1-65535), got "${opts.port}"`);
+      }
+      const started = Date.now();
+      const net = await startDevnet({
+        port,
+        home: opts.home ?? join(ctx.io.cwd, ".roost"),
+        reset: opts.reset === true,
+        onProgress: (step) => {
+          if (!ctx.json) ctx.io.stderr(`  ${step}\n`);
+        },
+      });
+      const { file } = net;
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      ctx.print(
+        [
+          `Roost devnet ${net.resumed ? "resumed" : "deployed"} in ${seconds} s`,
+          "",
+          keyValues([
+            ["RPC", file.rpcUrl],
+            ["chain id", String(file.chainId)],
+            ["deployment", net.path],
+            ["unbonding", formatDuration(Number(file.parameters.unbondingPeriod ?? 0))],
+          ]),
+          "",
+          table(
+            ["contract", "address"],
+            Object.entries(file.contracts).map(([name, address]) => [name, address]),
+          ),
+          "",
+          table(
+            ["account", "role", "address"],
+            file.accounts.map((a) => [`#${a.index}`, a.label, a.address]),
+          ),
+          "",
+          `Demo keys come from anvil's public test mnemonic ("${file.mnemonic}"): never use them elsewhere.`,
+          "Press Ctrl-C to stop.",
+        ].join("\n"),
+        { ...file, path: net.path, resumed: net.resumed },
+      );
+      await untilStopped();
+      if (!ctx.json) ctx.io.stderr("stopping the devnet (saving the chain)...\n");
+      await net.stop();
+    });
+
+  devnet
+    .command("advance")
+    .argument("<duration>", 'how far to move the chain clock: "300", "5m", "2h", "7d"')
+    .description("move the devnet's clock forward and mine a block (unbonding, windows, emission)")
+    .action(async (durationArg: string) => {
+      const ctx = context();
+      const seconds = parseDuration(durationArg);
+      const url = ctx.rpcUrls()[0] as string;
+      const client = createTestClient({ mode: "anvil", transport: http(url) });
+      await client.increaseTime({ seconds });
+      await client.mine({ blocks: 1 });
+      const block = await ctx.publicClient().getBlock();
+      ctx.print(
+        `advanced ${formatDuration(seconds)}; chain time is now ${new Date(Number(block.timestamp) * 1000).toISOString()}`,
+        {
+          seconds,
+          timestamp: block.timestamp,
+        },
+      );
+    });
+}

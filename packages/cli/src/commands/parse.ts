@@ -1,0 +1,37 @@
+import { parseCai } from "@roost/chain";
+import { type Address, getAddress, isAddress } from "viem";
+import { UsageError } from "../output.js";
+
+/** An address argument, checksummed; a clear error names the argument. */
+export function parseAddress(value: string, name: string): Address {
+  if (!isAddress(value, { strict: false })) {
+    throw new UsageError(`${name} "${value}" is not an address (0x followed by 40 hex digits)`);
+  }
+  return getAddress(value);
+}
+
+/** An amount argument ("20000", "20k", "1.5m"), in wei; must be above zero. */
+export function parseAmount(value: string, name = "amount"): bigint {
+  let wei: bigint;
+  try {
+    wei = parseCai(value);
+  } catch (error) {
+    throw new UsageError(`${name}: ${(error as Error).message}`);
+  }
+  if (wei === 0n) throw new UsageError(`${name} must be more than 0`);
+  return wei;
+}
+
+/** A commission: "10%", "10" (percent) or "2.5" → basis points. */
+export function parseCommission(value: string): number {
+  const percent = Number(value.trim().replace(/%$/, ""));
+  if (
+    !Number.isFinite(percent) ||
+    percent < 0 ||
+    percent > 100 ||
+    !/^\d+(\.\d{1,2})?%?$/.test(value.trim())
+  ) {
+    throw new UsageError(`commission "${value}" must be a percentage from 0 to 100, e.g. 10 or 2.5%`);
+  }
+  return Math.round(percent * 100);
+}

@@ -1,0 +1,162 @@
+import { formatCai, formatDuration, ROLE_NAMES, STATUS_NAMES, Status } from "@roost/chain";
+import type { Command } from "commander";
+import type { Address } from "viem";
+import type { Context } from "../context.js";
+import { UsageError } from "../output.js";
+import { parseAddress, parseAmount } from "./parse.js";
+
+const PAGE = 100n;
+
+export function stakingCommands(program: Command, context: () => Context): void {
+  program
+    .command("stake")
+    .argument("<operator>", "the node's operator address")
+    .argument("<amount>", 'CAI to stake: "20000", "20k", "1.5m"')
+    .description("stake on (vote for) a miner or coordinator; approves the amount first if needed")
+    .addHelpText("after", "\nExample:\n  roost stake 0x90F79bf6EB2c4f870365E785982E1f101E93b906 5k")
+    .action(async (operatorArg: string, amountArg: string) => {
+      const ctx = context();
+      const operator = parseAddress(operatorArg, "operator");
+      const amount = parseAmount(amountArg);
+      const { contracts, account, publicClient } = await ctx.writer();
+      // Checked before the approval, so that a refused stake leaves nothing changed on chain.
+      const [, status] = await contracts.staking.read.nodeState([operator]);
+      if (status === Status.None)
+        throw new UsageError(`${operator} is not a registered node (see \`roost nodes\`)`);
+      if (status !== Status.Active) {
+        throw new UsageError(`node ${operator} is ${STATUS_NAMES[status]}: it takes no new stake`);
+      }
+      const balance = await contracts.token.read.balanceOf([account.address]);
+      if (balance < amount) {
+        throw new UsageError(
+          `balance ${formatCai(balance)} is less than ${formatCai(amount)}: get CAI first (roost faucet claim)`,
+        );
+      }
+      const allowance = await contracts.token.read.allowance([account.address, contracts.staking.address]);
+      if (allowance < amount) {
+        await ctx.transact(`approving ${formatCai(amount)}`, publicClient, () =>
+          contracts.token.write.approve([contracts.staking.address, amount], { account }),
+        );
+      }
+      const hash = await ctx.transact(`staking ${formatCai(amount)} on ${operator}`, publicClient, () =>
+        contracts.staking.write.stake([operator, amount], { account }),
+      );
+      const stake = await contracts.staking.read.stakeOf([operator, account.address]);
+      ctx.print(`staked ${formatCai(amount)} on ${operator}; your stake there is now ${formatCai(stake)}`, {
+        transaction: hash,
+        operator,
+        amount,
+        stake,
+      });
+    });
+
+  program
+    .command("unstake")
+    .argument("<operator>", "the node's operator address")
+    .argument("<amount>", 'CAI to unstake, or "all"')
+    .description("start unbonding stake; withdraw it with `roost withdraw` after the unbonding period")
+    .addHelpText("after", "\nExamples:\n  roost unstake 0x90F7...b906 1k\n  roost unstake 0x90F7...b906 all")
+    .action(async (operatorArg: string, amountArg: string) => {
+      const ctx = context();
+      const operator = parseAddress(operatorArg, "operator");
+      const requested = amountArg === "all" ? undefined : parseAmount(amountArg);
+      const { contracts, account, publicClient } = await ctx.writer();
+      const staked = await contracts.staking.read.stakeOf([operator, account.address]);
+      const amount = requested ?? staked;
+      if (amount === 0n) throw new UsageError(`you have no stake on ${operator}`);
+      const hash = await ctx.transact(`unstaking ${formatCai(amount)} from ${operator}`, publicClient, () =>
+        contracts.staking.write.unstake([operator, amount], { account }),
+      );
+      const count = await contracts.staking.read.lockCount([account.address]);
+      const [lock] = await contracts.staking.read.locksOf([account.address, count - 1n, 1n]);
+      const wait = lock ? Number(lock.unlockAt) - Number((await publicClient.getBlock()).timestamp) : 0;
+      ctx.print(
+        `unstaked ${formatCai(amount)} (lock ${lock?.id}); withdraw it in ${formatDuration(wait)} with \`roost withdraw\``,
+        { transaction: hash, operator, amount, lockId: lock?.id, unlockAt: lock?.unlockAt },
+      );
+    });
+
+  program
+    .command("withdraw")
+    .argument("[lockIds...]", "lock ids (default: every matured lock)")
+    .description("withdraw unbonded stake")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  roost withdraw        # every matured lock\n  roost withdraw 0 2    # locks 0 and 2",
+    )
+    .action(async (lockIdArgs: string[]) => {
+      const ctx = context();
+      let ids = lockIdArgs.map((id) => {
+        if (!/^\d+$/.test(id)) throw new UsageError(`lock id "${id}" is not a number`);
+        return BigInt(id);
+      });
+      const { contracts, account, publicClient } = await ctx.writer();
+      if (ids.length === 0) {
+        const now = (await publicClient.getBlock()).timestamp;
+        const locks = await allLocks(ctx, account.address);
+        ids = locks.filter((l) => !l.withdrawn && BigInt(l.unlockAt) <= now).map((l) => l.id);
+        if (ids.length === 0) throw new UsageError("no matured lock to withdraw (see `roost status`)");
+      }
+      const before = await contracts.token.read.balanceOf([account.address]);
+      const hash = await ctx.transact(`withdrawing ${ids.length} lock(s)`, publicClient, () =>
+        contracts.staking.write.withdraw([ids], { account }),
+      );
+      const amount = (await contracts.token.read.balanceOf([account.address])) - before;
+      ctx.print(`withdrew ${formatCai(amount)} from lock(s) ${ids.join(", ")}`, {
+        transaction: hash,
+        lockIds: ids,
+        amount,
+      });
+    });
+
+  program
+    .command("claim")
+    .argument("[operators...]", "nodes to claim from (default: every node with pending rewards)")
+    .description("claim staking rewards (and, for an owner, commission)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  roost claim\n  roost claim 0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+    )
+    .action(async (operatorArgs: string[]) => {
+      const ctx = context();
+      let operators: Address[] = operatorArgs.map((op) => parseAddress(op, "operator"));
+      const { contracts, account, publicClient } = await ctx.writer();
+      if (operators.length === 0) {
+        const positions = await allPositions(ctx, account.address);
+        operators = positions.filter((p) => p.pendingRewards > 0n).map((p) => p.operator);
+        if (operators.length === 0) throw new UsageError("nothing to claim: no pending rewards");
+      }
+      const before = await contracts.token.read.balanceOf([account.address]);
+      const hash = await ctx.transact(`claiming from ${operators.length} node(s)`, publicClient, () =>
+        contracts.staking.write.claimMany([operators], { account }),
+      );
+      const amount = (await contracts.token.read.balanceOf([account.address])) - before;
+      ctx.print(`claimed ${formatCai(amount)}`, { transaction: hash, operators, amount });
+    });
+}
+
+/** Every lock of `staker`, page by page. */
+export async function allLocks(ctx: Context, staker: Address) {
+  const staking = ctx.reader().staking;
+  const count = await staking.read.lockCount([staker]);
+  const locks = [];
+  for (let offset = 0n; offset < count; offset += PAGE) {
+    locks.push(...(await staking.read.locksOf([staker, offset, PAGE])));
+  }
+  return locks;
+}
+
+/** Every position of `staker` on miners and coordinators, page by page. */
+export async function allPositions(ctx: Context, staker: Address) {
+  const staking = ctx.reader().staking;
+  const positions = [];
+  for (const role of [0, 1] as const) {
+    // Pages go over nodes (positionsOf leaves out the nodes the staker has nothing on).
+    const nodes = await staking.read.nodeCount([role]);
+    for (let offset = 0n; offset < nodes; offset += PAGE) {
+      const page = await staking.read.positionsOf([staker, role, offset, PAGE]);
+      positions.push(...page.map((p) => ({ ...p, roleName: ROLE_NAMES[role] })));
+    }
+  }
+  return positions;
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The `roost` command.
+import { promptPassword } from "@roost/chain";
+import { run } from "./program.js";
+
+const code = await run(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  cwd: process.cwd(),
+  ...(process.stdin.isTTY ? { prompt: (question: string) => promptPassword(question) } : {}),
+});
+process.exitCode = code;
