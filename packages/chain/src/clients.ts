@@ -11,9 +11,9 @@ import {
   type WalletClient,
 } from "viem";
 
-/** How the clients ride out a flaky RPC: each URL retried with exponential backoff, then the next. */
+/** How the clients ride out a flaky RPC: failover across URLs, then retries with backoff. */
 export interface RpcOptions {
-  /** Retries per URL on a transient error (timeout, 429, 5xx, connection reset). Default 3. */
+  /** Retries of a request that every URL failed (timeout, 429, 5xx, connection refused). Default 3. */
   retryCount?: number;
   /** First backoff in ms; viem doubles it each retry (150, 300, 600...). Default 150. */
   retryDelay?: number;
@@ -22,15 +22,20 @@ export interface RpcOptions {
 }
 
 /**
- * A transport over several RPC URLs: requests go to the first that answers, each URL retried
- * with backoff on transient errors before the next one is tried (viem's `fallback` + `http`).
+ * A transport over several RPC URLs. Each attempt tries the URLs in order and takes the first
+ * answer; a failed attempt (every URL down, timed out or answering 5xx/429) is retried with
+ * exponential backoff. With one URL, that URL alone is retried.
  */
 export function roostTransport(rpcUrls: readonly string[], options: RpcOptions = {}): Transport {
-  if (rpcUrls.length === 0)
+  if (rpcUrls.length === 0) {
     throw new Error("no RPC URL given: pass at least one (e.g. --rpc http://127.0.0.1:8545)");
+  }
   const { retryCount = 3, retryDelay = 150, timeout = 10_000 } = options;
-  const transports = rpcUrls.map((url) => http(url, { retryCount, retryDelay, timeout }));
-  return transports.length === 1 ? (transports[0] as Transport) : fallback(transports, { retryCount: 0 });
+  if (rpcUrls.length === 1) return http(rpcUrls[0], { retryCount, retryDelay, timeout });
+  // viem's `http` retries by itself unless told not to, which would make every request wait out
+  // a dead first URL's backoff before failing over: the retries belong to the fallback.
+  const transports = rpcUrls.map((url) => http(url, { retryCount: 0, timeout }));
+  return fallback(transports, { retryCount, retryDelay });
 }
 
 /** A viem chain for a Roost deployment (the devnet or any EVM chain by id). */

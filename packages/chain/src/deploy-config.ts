@@ -123,6 +123,13 @@ export function parseDeployConfig(json: unknown, base: DeployConfig = PRODUCTION
 }
 
 const MAX_PERIOD = 365n * 86_400n;
+const BPS_KEYS = [
+  "equivocationBps",
+  "finderFeeBps",
+  "falseAccusationBps",
+  "accusedShareBps",
+  "maxProposalBps",
+] as const;
 const MIN_SELF_STAKE_FLOOR = 10n ** 12n;
 
 /**
@@ -146,6 +153,14 @@ export function checkDeployConfig(c: DeployConfig): void {
     fail('settings "challengeWindow" + "arbitrationWindow" must not exceed "unbondingPeriod"');
   }
   if (c.challengeWindow === 0 || c.arbitrationWindow === 0) fail("the dispute windows must be longer than 0");
+  if (BigInt(c.challengeWindow) > MAX_PERIOD || BigInt(c.arbitrationWindow) > MAX_PERIOD) {
+    fail("the dispute windows must not be longer than 365 days");
+  }
+  for (const key of BPS_KEYS) {
+    if (!Number.isInteger(c[key]) || c[key] < 0 || c[key] > 10_000)
+      fail(`setting "${key}" must be 0 to 10000`);
+  }
+  if (c.disputeBond >= 2n ** 96n) fail('setting "disputeBond" does not fit the contract (2^96 wei at most)');
   for (const key of ["equivocationBps", "falseAccusationBps", "maxProposalBps"] as const) {
     if (c[key] === 0) fail(`setting "${key}" must be more than 0`);
   }

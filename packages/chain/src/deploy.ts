@@ -67,6 +67,8 @@ export async function deploy(
     const hash = await walletClient.deployContract({ abi, bytecode, args });
     const { contractAddress } = await confirm(hash);
     if (!contractAddress) throw new Error(`${name} was not created (transaction ${hash})`);
+    // Said at once: if a later step fails, the contracts made so far can still be found.
+    onProgress(`${name} is at ${getAddress(contractAddress)}`);
     return getAddress(contractAddress);
   };
   const call = async (label: string, address: Address, abi: Abi, functionName: string, args: unknown[]) => {

@@ -111,6 +111,10 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   anvil.stderr?.on("data", (d) => {
     stderr += d;
   });
+  anvil.once("error", (error) => {
+    // The binary could not be run at all (missing, not executable): said like anvil's own errors.
+    stderr += `cannot run ${anvilBinary()}: ${error.message}`;
+  });
   const exited = new Promise<void>((resolve) => anvil.once("exit", () => resolve()));
   // However this process ends (an exception, process.exit), anvil must not outlive it.
   const killOnExit = () => anvil.kill("SIGTERM");
@@ -130,23 +134,26 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     if (!file) file = await deployDevnet(rpcUrl, progress);
     // Also when resuming: the port (so rpcUrl) may differ from the last start.
     writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
-    const test = createTestClient({ mode: "anvil", transport: http(rpcUrl) });
     return {
       rpcUrl,
       file,
       path,
       resumed,
       anvil,
-      advanceTime: async (seconds) => {
-        await test.increaseTime({ seconds });
-        await test.mine({ blocks: 1 });
-      },
+      advanceTime: (seconds) => advanceChainTime(rpcUrl, seconds),
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Moves an anvil chain's clock forward by `seconds` and mines a block (for demos and tests). */
+export async function advanceChainTime(rpcUrl: string, seconds: number): Promise<void> {
+  const test = createTestClient({ mode: "anvil", transport: http(rpcUrl) });
+  await test.increaseTime({ seconds });
+  await test.mine({ blocks: 1 });
 }
 
 async function deployDevnet(rpcUrl: string, progress: (step: string) => void): Promise<DevnetFile> {
@@ -219,10 +226,10 @@ function assertPortFree(port: number): Promise<void> {
 async function waitForRpc(url: string, anvil: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (anvil.exitCode !== null) {
+    if (anvil.exitCode !== null || (anvil.pid === undefined && stderr() !== "")) {
       const reason = stderr().includes("Address already in use")
         ? `port ${new URL(url).port} is already in use: stop what runs there or pass --port`
-        : stderr().trim() || `exit code ${anvil.exitCode}`;
+        : stderr().trim() || `exit code ${anvil.exitCode ?? "unknown"}`;
       throw new Error(`anvil could not start: ${reason}`);
     }
     try {

@@ -241,7 +241,7 @@ const CATEGORIES: readonly Category[] = [
   },
 ];
 
-/** " at <url>" from the error (credentials and query removed) or the context, or "". */
+/** " at <origin>" from the error or the context, or "". */
 function at(links: readonly unknown[], context: ErrorContext): string {
   const url =
     links
@@ -249,14 +249,10 @@ function at(links: readonly unknown[], context: ErrorContext): string {
       .find((value): value is string => typeof value === "string") ?? context.rpcUrl;
   if (!url) return "";
   try {
-    const parsed = new URL(url);
-    parsed.username = "";
-    parsed.password = "";
-    parsed.search = "";
-    parsed.hash = "";
-    return ` at ${parsed.href}`;
+    // The origin only: providers put API keys in the path (/v2/<key>) and the query.
+    return ` at ${new URL(url).origin}`;
   } catch {
-    return ` at ${url}`;
+    return "";
   }
 }
 

@@ -354,7 +354,7 @@ describe("explainError: other failures", () => {
     const explained = explainError(error);
     expect(explained.errorName).toBe("RpcUnreachable");
     expect(explained.message).toBe(
-      "cannot reach the chain RPC at http://127.0.0.1:1/; check that the node is running and the URL is right",
+      "cannot reach the chain RPC at http://127.0.0.1:1; check that the node is running and the URL is right",
     );
     expect(explained.cause).toBe(error);
   });
@@ -364,11 +364,11 @@ describe("explainError: other failures", () => {
     expect(
       explainError(new TypeError("fetch failed", { cause: refused }), { rpcUrl: "http://h:8545" }).message,
     ).toBe(
-      "cannot reach the chain RPC at http://h:8545/; check that the node is running and the URL is right",
+      "cannot reach the chain RPC at http://h:8545; check that the node is running and the URL is right",
     );
     const status = new HttpRequestError({ status: 503, url: "https://user:secret@rpc.example/v1?key=abc" });
     expect(explainError(status).message).toBe(
-      "cannot reach the chain RPC at https://rpc.example/v1 (HTTP 503); check that the node is running and the URL is right",
+      "cannot reach the chain RPC at https://rpc.example (HTTP 503); check that the node is running and the URL is right",
     );
   });
 
@@ -410,7 +410,7 @@ describe("explainError: other failures", () => {
     [
       "Timeout",
       new TimeoutError({ body: { method: "eth_blockNumber" }, url: "http://127.0.0.1:8545" }),
-      "the chain RPC at http://127.0.0.1:8545/ did not answer in time; try again or use another RPC",
+      "the chain RPC at http://127.0.0.1:8545 did not answer in time; try again or use another RPC",
     ],
     [
       "Timeout",

@@ -10,8 +10,16 @@ import {
   readDeployment,
   roostContracts,
 } from "@roost/chain";
-import type { Hash, LocalAccount, PublicClient } from "viem";
+import type { Hash, LocalAccount, PublicClient, TransactionReceipt } from "viem";
 import { type Io, toJson, UsageError } from "./output.js";
+
+/**
+ * The chain's "now": the pending block's timestamp, which follows the wall clock (and a devnet's
+ * `advance`) even when no block has been mined for a while, as on an idle anvil.
+ */
+export async function chainTime(publicClient: PublicClient): Promise<bigint> {
+  return (await publicClient.getBlock({ blockTag: "pending" })).timestamp;
+}
 
 /** Options every command accepts. */
 export interface GlobalOptions {
@@ -105,7 +113,7 @@ export class Context {
     publicClient: PublicClient,
     send: () => Promise<Hash>,
     errorContext?: ErrorContext,
-  ): Promise<Hash> {
+  ): Promise<TransactionReceipt> {
     if (!this.json) this.io.stderr(`${label}...\n`);
     let hash: Hash;
     try {
@@ -113,12 +121,12 @@ export class Context {
     } catch (error) {
       // Times left ("claim again in 1m") count from the chain's clock, which `roost devnet
       // advance` moves ahead of the wall clock.
-      const block = await publicClient.getBlock().catch(() => undefined);
-      throw explainError(error, { ...(block ? { now: Number(block.timestamp) } : {}), ...errorContext });
+      const now = await chainTime(publicClient).catch(() => undefined);
+      throw explainError(error, { ...(now !== undefined ? { now: Number(now) } : {}), ...errorContext });
     }
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success") throw new Error(`${label}: transaction ${hash} reverted`);
-    return hash;
+    return receipt;
   }
 
   /** Prints `human` or, with --json, `data`. */

@@ -1,10 +1,11 @@
 // Bad input against a real devnet: each mistake gets one clear line on stderr (and the --json
 // error object on stdout), a non-zero exit code (2 for the user's mistake, 1 when the chain
 // refused or could not be reached), never a stack or a secret, and nothing changes on chain.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createKeystoreFile } from "@roost/chain";
+import { createKeystoreFile, createRoostClients, readDeployment, roostContracts } from "@roost/chain";
 import type { Address } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AccountState,
@@ -17,6 +18,7 @@ import {
   type TestNet,
 } from "./helpers.js";
 
+const DEPLOYER = demoAddress(0);
 const COORDINATOR_OWNER = demoAddress(1);
 const MINER_OWNER = demoAddress(3);
 const MINER = demoAddress(4);
@@ -121,22 +123,38 @@ const registerCoordinator = (selfStake: string, ...more: string[]) => [
   ...more,
 ];
 
+/** registerMiner(UNREGISTERED, "20k") with another --intro. */
+const withIntro = (intro: string) =>
+  registerMiner(UNREGISTERED, "20k").map((arg) => (arg === "my node" ? intro : arg));
+const notApproved = (operator: Address, owner: Address) =>
+  `operator ${operator} has not approved you (${owner}) as its owner: run ` +
+  `\`roost approve-owner ${owner}\` with the operator's key first`;
+
 describe("unknown operator", () => {
   it.each<Case>([
     {
-      name: "stake on a never-registered address",
+      name: "stake on a never-registered address (refused by the contract: one permit transaction)",
       argv: ["stake", UNREGISTERED, "1k"],
       options: { as: 7 },
       actor: STAKER,
-      code: 2,
-      message: `${UNREGISTERED} is not a registered node (see \`roost nodes\`)`,
-      errorName: "UsageError",
+      code: 1,
+      message: `node ${UNREGISTERED} is not registered`,
+      errorName: "NodeNotActive", // Staking.stake checks the status first: None is "not registered"
     },
     {
       name: "unstake from a never-registered address (refused by the contract's simulation)",
       argv: ["unstake", UNREGISTERED, "1k"],
       options: { as: 7 },
       actor: STAKER,
+      code: 1,
+      message: `no node was ever registered with operator ${UNREGISTERED}`,
+      errorName: "NodeNotFound",
+    },
+    {
+      name: "unjail a never-registered address (refused by the contract's simulation)",
+      argv: ["unjail", UNREGISTERED],
+      options: { as: 5 },
+      actor: OWNER,
       code: 1,
       message: `no node was ever registered with operator ${UNREGISTERED}`,
       errorName: "NodeNotFound",
@@ -325,6 +343,15 @@ describe("malformed addresses", () => {
       errorName: "UsageError",
     },
     {
+      name: "unjail operator",
+      argv: ["unjail", "0x1234"],
+      options: { as: 3 },
+      actor: MINER_OWNER,
+      code: 2,
+      message: notAnAddress("operator", "0x1234"),
+      errorName: "UsageError",
+    },
+    {
       name: "register --operator",
       argv: registerMiner("0xabc", "20k"),
       options: { as: 5 },
@@ -420,6 +447,44 @@ describe("registration mistakes", () => {
       errorName: "UsageError",
     },
     {
+      // "é" is 2 bytes in UTF-8: 1,025 characters, 2,050 bytes (the contract counts bytes).
+      name: "an intro of 2,050 bytes in 1,025 characters",
+      argv: withIntro("é".repeat(1025)),
+      options: { as: 5 },
+      actor: OWNER,
+      code: 2,
+      message: "--intro is longer than 2,048 bytes",
+      errorName: "UsageError",
+    },
+    {
+      // Exactly 2,048 bytes passes the length check: the next check (the operator's consent) refuses.
+      name: "an intro of exactly 2,048 bytes",
+      argv: withIntro("é".repeat(1024)),
+      options: { as: 5 },
+      actor: OWNER,
+      code: 2,
+      message: notApproved(UNREGISTERED, OWNER),
+      errorName: "UsageError",
+    },
+    {
+      name: "an endpoint of 257 bytes",
+      argv: registerCoordinator("2m", "--endpoint", `https://${"a".repeat(249)}`),
+      options: { as: 1 },
+      actor: COORDINATOR_OWNER,
+      code: 2,
+      message: "--endpoint is longer than 256 bytes",
+      errorName: "UsageError",
+    },
+    {
+      name: "an endpoint of exactly 256 bytes",
+      argv: registerCoordinator("2m", "--endpoint", `https://${"a".repeat(248)}`),
+      options: { as: 1 },
+      actor: COORDINATOR_OWNER,
+      code: 2,
+      message: notApproved(UNREGISTERED, COORDINATOR_OWNER),
+      errorName: "UsageError",
+    },
+    {
       name: "an already-registered operator",
       argv: registerMiner(MINER, "20k"),
       options: { as: 5 },
@@ -434,10 +499,46 @@ describe("registration mistakes", () => {
       options: { as: 5 },
       actor: OWNER,
       code: 2,
-      message:
-        `operator ${UNREGISTERED} has not approved you (${OWNER}) as its owner: run ` +
-        `\`roost approve-owner ${OWNER}\` with the operator's key first`,
+      message: notApproved(UNREGISTERED, OWNER),
       errorName: "UsageError",
+    },
+  ])("$name", check);
+});
+
+describe("while the guardian has paused staking", () => {
+  const setPaused = async (paused: boolean) => {
+    const { walletClient } = createRoostClients({
+      chainId: net.devnet.file.chainId,
+      rpcUrls: [net.rpcUrl],
+      account: privateKeyToAccount(demoKey(0)),
+    });
+    if (!walletClient) throw new Error("no wallet client");
+    const guardian = roostContracts(net.devnet.file, net.publicClient, walletClient);
+    const hash = await guardian.staking.write.setPaused([paused]);
+    expect((await net.publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
+    expect((await net.contracts.staking.read.rewardState())[4]).toBe(paused);
+  };
+  beforeAll(() => setPaused(true));
+  afterAll(() => setPaused(false));
+
+  it.each<Case>([
+    {
+      name: "register (refused before the approval is sent)",
+      argv: registerMiner(UNREGISTERED, "20k"),
+      options: { as: 5 },
+      actor: OWNER,
+      code: 2,
+      message: "registration is paused by the network's guardian; try again later",
+      errorName: "UsageError",
+    },
+    {
+      name: "stake (refused by the contract: one permit transaction)",
+      argv: ["stake", MINER, "1k"],
+      options: { as: 7 },
+      actor: STAKER,
+      code: 1,
+      message: "new stake and registration are paused by the network guardian; try again once they resume",
+      errorName: "Paused",
     },
   ])("$name", check);
 });
@@ -612,9 +713,58 @@ describe("deployment and RPC", () => {
       options: { as: 7 },
       actor: STAKER,
       code: 1,
-      message: `cannot reach the chain RPC at ${UNREACHABLE}/; check that the node is running and the URL is right`,
+      message: `cannot reach the chain RPC at ${UNREACHABLE}; check that the node is running and the URL is right`,
       errorName: "RpcUnreachable",
     });
+  });
+
+  it("deploy over an existing deployment file without --force", async () => {
+    const earlier = `${JSON.stringify(net.devnet.file, null, 2)}\n`;
+    const out = join(net.root, "earlier.json");
+    writeFileSync(out, earlier);
+    await check({
+      name: "deploy --out",
+      argv: ["deploy", "--rpc", net.rpcUrl, "--out", "earlier.json"],
+      options: { as: 0 },
+      actor: DEPLOYER,
+      code: 2,
+      message: `${out} exists (an earlier deployment): pass --out <file>, or --force to overwrite it`,
+      errorName: "UsageError",
+    });
+    // The default path, deployments/<chainId>.json, is kept the same way.
+    const byDefault = join(net.root, "deployments", "31337.json");
+    mkdirSync(join(net.root, "deployments"), { recursive: true });
+    writeFileSync(byDefault, earlier);
+    await check({
+      name: "deploy",
+      argv: ["deploy", "--rpc", net.rpcUrl],
+      options: { as: 0 },
+      actor: DEPLOYER,
+      code: 2,
+      message: `${byDefault} exists (an earlier deployment): pass --out <file>, or --force to overwrite it`,
+      errorName: "UsageError",
+    });
+    expect(readFileSync(out, "utf8")).toBe(earlier);
+    expect(readFileSync(byDefault, "utf8")).toBe(earlier);
+  });
+
+  it("deploy --force overwrites it with a new deployment", async () => {
+    const out = join(net.root, "earlier.json");
+    const before = await accountState(net, DEPLOYER);
+    const result = await net.cli(["deploy", "--rpc", net.rpcUrl, "--out", "earlier.json", "--force"], {
+      as: 0,
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^deployed on chain 31337; deployment written to ${out}\\n`));
+    const deployment = readDeployment(out);
+    expect(deployment.deployer).toBe(DEPLOYER);
+    for (const [name, address] of Object.entries(deployment.contracts)) {
+      // Said as soon as each contract exists, so a failed deployment still leaves a trail.
+      expect(result.stderr).toMatch(new RegExp(`^ {2}${name} is at ${address}$`, "m"));
+      expect(address).not.toBe(net.devnet.file.contracts[name as keyof typeof deployment.contracts]);
+      expect(await net.publicClient.getCode({ address })).toMatch(/^0x[0-9a-f]{100,}$/);
+    }
+    expect((await accountState(net, DEPLOYER)).nonce).toBeGreaterThan(before.nonce);
   });
 
   it("a bad duration for devnet advance", async () => {

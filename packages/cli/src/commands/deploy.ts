@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
   createRoostClients,
@@ -21,11 +21,12 @@ export function deployCommands(program: Command, context: () => Context): void {
       'JSON of settings over the production defaults (amounts like "20k", periods like "7d")',
     )
     .option("--out <file>", "where to write the deployment (default deployments/<chainId>.json)")
+    .option("--force", "overwrite an existing deployment file")
     .addHelpText(
       "after",
       '\nExample:\n  ROOST_KEYSTORE=deployer.json roost deploy --rpc https://rpc.example.org --config roost.json\n  (roost.json: { "unbondingPeriod": "7d", "faucetDrip": "25k" })',
     )
-    .action(async (opts: { config?: string; out?: string }) => {
+    .action(async (opts: { config?: string; out?: string; force?: boolean }) => {
       const ctx = context();
       if (!ctx.options.rpc) throw new UsageError("deploy needs --rpc <url> (the chain to deploy to)");
       let config = PRODUCTION_CONFIG;
@@ -40,13 +41,18 @@ export function deployCommands(program: Command, context: () => Context): void {
       }
       const rpcUrls = ctx.rpcUrls();
       const chainId = await createPublicClient({ transport: http(rpcUrls[0]) }).getChainId();
+      const out = resolve(ctx.io.cwd, opts.out ?? join("deployments", `${chainId}.json`));
+      if (existsSync(out) && !opts.force) {
+        throw new UsageError(
+          `${out} exists (an earlier deployment): pass --out <file>, or --force to overwrite it`,
+        );
+      }
       const account = await ctx.account();
       const { publicClient, walletClient } = createRoostClients({ chainId, rpcUrls, account });
       if (!walletClient) throw new Error("unreachable: no wallet client");
       const deployment = await deploy({ publicClient, walletClient }, config, (step) => {
         if (!ctx.json) ctx.io.stderr(`  ${step}\n`);
       });
-      const out = resolve(ctx.io.cwd, opts.out ?? join("deployments", `${chainId}.json`));
       mkdirSync(dirname(out), { recursive: true });
       writeDeployment(out, deployment);
       ctx.print(

@@ -1,7 +1,7 @@
 import { join } from "node:path";
-import { formatDuration, parseDuration, startDevnet } from "@roost/chain";
+import { advanceChainTime, DEVNET_CHAIN_ID, formatDuration, parseDuration, startDevnet } from "@roost/chain";
 import { type Command, Option } from "commander";
-import { createTestClient, http } from "viem";
+import { createPublicClient, http } from "viem";
 import type { Context } from "../context.js";
 import { keyValues, table, UsageError } from "../output.js";
 
@@ -27,6 +27,8 @@ export function devnetCommands(
         throw new UsageError(`--port must be a TCP port number (1-65535), got "${opts.port}"`);
       }
       const started = Date.now();
+      // Listening for Ctrl-C from the start: a signal during start-up must still stop anvil.
+      const stopped = untilStopped().then(() => "stopped" as const);
       const net = await startDevnet({
         port,
         home: opts.home ?? join(ctx.io.cwd, ".roost"),
@@ -63,7 +65,10 @@ export function devnetCommands(
         ].join("\n"),
         { ...file, path: net.path, resumed: net.resumed },
       );
-      await untilStopped();
+      const anvilDied = new Promise<"died">((resolve) => net.anvil.once("exit", () => resolve("died")));
+      if ((await Promise.race([stopped, anvilDied])) === "died") {
+        throw new Error("anvil stopped unexpectedly (the chain is saved every 5 s): run roost devnet again");
+      }
       if (!ctx.json) ctx.io.stderr("stopping the devnet (saving the chain)...\n");
       await net.stop();
     });
@@ -72,13 +77,21 @@ export function devnetCommands(
     .command("advance")
     .argument("<duration>", 'how far to move the chain clock: "300", "5m", "2h", "7d"')
     .description("move the devnet's clock forward and mine a block (unbonding, windows, emission)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  roost devnet advance 5m    # past the devnet's unbonding period\n  roost devnet advance 1d",
+    )
     .action(async (durationArg: string) => {
       const ctx = context();
       const seconds = parseDuration(durationArg);
       const url = ctx.rpcUrls()[0] as string;
-      const client = createTestClient({ mode: "anvil", transport: http(url) });
-      await client.increaseTime({ seconds });
-      await client.mine({ blocks: 1 });
+      const chainId = await createPublicClient({ transport: http(url) }).getChainId();
+      if (chainId !== DEVNET_CHAIN_ID) {
+        throw new UsageError(
+          `devnet advance moves a devnet's clock (chain ${DEVNET_CHAIN_ID}); ${url} is chain ${chainId}`,
+        );
+      }
+      await advanceChainTime(url, seconds);
       const block = await ctx.publicClient().getBlock();
       ctx.print(
         `advanced ${formatDuration(seconds)}; chain time is now ${new Date(Number(block.timestamp) * 1000).toISOString()}`,

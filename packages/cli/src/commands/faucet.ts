@@ -12,7 +12,7 @@ export function faucetCommands(program: Command, context: () => Context): void {
       const ctx = context();
       const { contracts, account, publicClient } = await ctx.writer();
       const amount = await contracts.faucet.read.dripAmount();
-      const hash = await ctx.transact("claiming from the faucet", publicClient, () =>
+      const { transactionHash: hash } = await ctx.transact("claiming from the faucet", publicClient, () =>
         contracts.faucet.write.claim({ account }),
       );
       const [balance, nextClaimAt, block] = await Promise.all([

@@ -30,6 +30,7 @@ export function keysCommands(program: Command, context: () => Context): void {
   keys
     .command("address")
     .description("print the address of the configured key (--keystore, ROOST_KEYSTORE or ROOST_PRIVATE_KEY)")
+    .addHelpText("after", "\nExample:\n  ROOST_KEYSTORE=operator.json roost keys address")
     .action(async () => {
       const ctx = context();
       const { address } = await ctx.account();

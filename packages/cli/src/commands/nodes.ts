@@ -1,7 +1,7 @@
 import { formatAmount, formatCai, formatDuration, NoKeyError, ROLE_NAMES, STATUS_NAMES } from "@roost/chain";
 import type { Command } from "commander";
 import type { Address } from "viem";
-import type { Context } from "../context.js";
+import { type Context, chainTime } from "../context.js";
 import { keyValues, table, UsageError } from "../output.js";
 import { parseAddress } from "./parse.js";
 import { allLocks, allPositions } from "./staking.js";
@@ -68,15 +68,14 @@ export function viewCommands(program: Command, context: () => Context): void {
           ).address;
       const publicClient = ctx.publicClient();
       const { token, faucet } = ctx.reader();
-      const [cai, eth, block, nextClaimAt, positions, locks] = await Promise.all([
+      const [cai, eth, now, nextClaimAt, positions, locks] = await Promise.all([
         token.read.balanceOf([address]),
         publicClient.getBalance({ address }),
-        publicClient.getBlock(),
+        chainTime(publicClient),
         faucet.read.nextClaimAt([address]),
         allPositions(ctx, address),
         allLocks(ctx, address),
       ]);
-      const now = block.timestamp;
       const pending = positions.reduce((sum, p) => sum + p.pendingRewards, 0n);
       const open = locks.filter((l) => !l.withdrawn);
       const lines = [

@@ -11,10 +11,7 @@ export function registerCommands(program: Command, context: () => Context): void
     .requiredOption("--operator <address>", "the node's operator (hot) key address")
     .requiredOption("--self-stake <amount>", "your own stake: at least 20k for a miner, 2m for a coordinator")
     .requiredOption("--commission <percent>", "your cut of the node's rewards, e.g. 10 or 2.5%")
-    .requiredOption(
-      "--intro <text>",
-      "who you are: a short text or a URL to your intro (up to 2,048 characters)",
-    )
+    .requiredOption("--intro <text>", "who you are: a short text or a URL to your intro (up to 2,048 bytes)")
     .addOption(new Option("--endpoint <url>", "a coordinator's public API URL (required for coordinators)"))
     .description("register a node with your key as its owner")
     .addHelpText(
@@ -43,10 +40,17 @@ Examples:
       if (endpoint && !/^https?:\/\//.test(endpoint)) {
         throw new UsageError(`--endpoint "${endpoint}" must be an http(s) URL`);
       }
+      // The contract counts bytes, not characters.
+      if (Buffer.byteLength(intro) > 2048) throw new UsageError("--intro is longer than 2,048 bytes");
+      if (Buffer.byteLength(endpoint) > 256) throw new UsageError("--endpoint is longer than 256 bytes");
 
       const { contracts, account, publicClient } = await ctx.writer();
       // Everything the contract would refuse is checked before the approval is sent.
-      const [, status] = await contracts.staking.read.nodeState([operator]);
+      const [[, status], [, , , , paused]] = await Promise.all([
+        contracts.staking.read.nodeState([operator]),
+        contracts.staking.read.rewardState(),
+      ]);
+      if (paused) throw new UsageError("registration is paused by the network's guardian; try again later");
       if (status !== Status.None)
         throw new UsageError(`operator ${operator} is already registered (operators are never reused)`);
       const minimum = await contracts.staking.read.minSelfStake([role]);
@@ -78,7 +82,7 @@ Examples:
           contracts.token.write.approve([contracts.staking.address, selfStake], { account }),
         );
       }
-      const hash = await ctx.transact(
+      const { transactionHash: hash } = await ctx.transact(
         `registering ${ROLE_NAMES[role]} ${operator}`,
         publicClient,
         () =>
@@ -101,6 +105,25 @@ Examples:
     });
 
   program
+    .command("unjail")
+    .argument("<operator>", "your jailed node's operator address")
+    .description("with the owner key: put a jailed node back to work once its jail period is over")
+    .addHelpText(
+      "after",
+      "\nA slash may have taken self-stake: top it up first with `roost stake <operator> <amount>`.\n" +
+        "Example:\n  roost unjail 0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+    )
+    .action(async (operatorArg: string) => {
+      const ctx = context();
+      const operator = parseAddress(operatorArg, "operator");
+      const { contracts, account, publicClient } = await ctx.writer();
+      const { transactionHash: hash } = await ctx.transact(`unjailing ${operator}`, publicClient, () =>
+        contracts.staking.write.unjail([operator], { account }),
+      );
+      ctx.print(`${operator} is active again`, { transaction: hash, operator });
+    });
+
+  program
     .command("approve-owner")
     .argument("<owner>", "the address that will register this operator key")
     .description("with an operator key: consent to be registered by <owner>")
@@ -112,7 +135,7 @@ Examples:
       const ctx = context();
       const owner = parseAddress(ownerArg, "owner");
       const { contracts, account, publicClient } = await ctx.writer();
-      const hash = await ctx.transact(`approving owner ${owner}`, publicClient, () =>
+      const { transactionHash: hash } = await ctx.transact(`approving owner ${owner}`, publicClient, () =>
         contracts.staking.write.approveOwner([owner], { account }),
       );
       ctx.print(`operator ${account.address} may now be registered by ${owner}`, {

@@ -1,7 +1,8 @@
-import { formatCai, formatDuration, ROLE_NAMES, STATUS_NAMES, Status } from "@roost/chain";
+import { formatCai, formatDuration, ROLE_NAMES, type RoostContracts } from "@roost/chain";
+import { stakingAbi } from "@roost/protocol";
 import type { Command } from "commander";
-import type { Address } from "viem";
-import type { Context } from "../context.js";
+import { type Address, type LocalAccount, type PublicClient, parseEventLogs, parseSignature } from "viem";
+import { type Context, chainTime } from "../context.js";
 import { UsageError } from "../output.js";
 import { parseAddress, parseAmount } from "./parse.js";
 
@@ -19,27 +20,26 @@ export function stakingCommands(program: Command, context: () => Context): void 
       const operator = parseAddress(operatorArg, "operator");
       const amount = parseAmount(amountArg);
       const { contracts, account, publicClient } = await ctx.writer();
-      // Checked before the approval, so that a refused stake leaves nothing changed on chain.
-      const [, status] = await contracts.staking.read.nodeState([operator]);
-      if (status === Status.None)
-        throw new UsageError(`${operator} is not a registered node (see \`roost nodes\`)`);
-      if (status !== Status.Active) {
-        throw new UsageError(`node ${operator} is ${STATUS_NAMES[status]}: it takes no new stake`);
-      }
       const balance = await contracts.token.read.balanceOf([account.address]);
       if (balance < amount) {
         throw new UsageError(
           `balance ${formatCai(balance)} is less than ${formatCai(amount)}: get CAI first (roost faucet claim)`,
         );
       }
+      // One transaction (an ERC-2612 permit instead of a separate approval), so a stake the
+      // contract refuses (unknown or jailed node, paused) leaves nothing behind on chain.
       const allowance = await contracts.token.read.allowance([account.address, contracts.staking.address]);
-      if (allowance < amount) {
-        await ctx.transact(`approving ${formatCai(amount)}`, publicClient, () =>
-          contracts.token.write.approve([contracts.staking.address, amount], { account }),
-        );
-      }
-      const hash = await ctx.transact(`staking ${formatCai(amount)} on ${operator}`, publicClient, () =>
-        contracts.staking.write.stake([operator, amount], { account }),
+      const { transactionHash: hash } = await ctx.transact(
+        `staking ${formatCai(amount)} on ${operator}`,
+        publicClient,
+        async () => {
+          if (allowance >= amount) return contracts.staking.write.stake([operator, amount], { account });
+          const permit = await signPermit(contracts, account, amount, publicClient);
+          return contracts.staking.write.stakeWithPermit(
+            [operator, amount, permit.deadline, permit.v, permit.r, permit.s],
+            { account },
+          );
+        },
       );
       const stake = await contracts.staking.read.stakeOf([operator, account.address]);
       ctx.print(`staked ${formatCai(amount)} on ${operator}; your stake there is now ${formatCai(stake)}`, {
@@ -64,15 +64,21 @@ export function stakingCommands(program: Command, context: () => Context): void 
       const staked = await contracts.staking.read.stakeOf([operator, account.address]);
       const amount = requested ?? staked;
       if (amount === 0n) throw new UsageError(`you have no stake on ${operator}`);
-      const hash = await ctx.transact(`unstaking ${formatCai(amount)} from ${operator}`, publicClient, () =>
-        contracts.staking.write.unstake([operator, amount], { account }),
+      const receipt = await ctx.transact(
+        `unstaking ${formatCai(amount)} from ${operator}`,
+        publicClient,
+        () => contracts.staking.write.unstake([operator, amount], { account }),
       );
-      const count = await contracts.staking.read.lockCount([account.address]);
-      const [lock] = await contracts.staking.read.locksOf([account.address, count - 1n, 1n]);
-      const wait = lock ? Number(lock.unlockAt) - Number((await publicClient.getBlock()).timestamp) : 0;
+      // The lock as the transaction made it (not a later read, which a lagging RPC could get wrong).
+      const [event] = parseEventLogs({ abi: stakingAbi, logs: receipt.logs, eventName: "Unstaked" });
+      if (!event) throw new Error(`the unstake transaction ${receipt.transactionHash} has no Unstaked event`);
+      const { lockId, unlockAt } = event.args;
+      const { timestamp } = await publicClient.getBlock({ blockNumber: receipt.blockNumber });
+      const hash = receipt.transactionHash;
+      const wait = Number(unlockAt - timestamp);
       ctx.print(
-        `unstaked ${formatCai(amount)} (lock ${lock?.id}); withdraw it in ${formatDuration(wait)} with \`roost withdraw\``,
-        { transaction: hash, operator, amount, lockId: lock?.id, unlockAt: lock?.unlockAt },
+        `unstaked ${formatCai(amount)} (lock ${lockId}); withdraw it in ${formatDuration(wait)} with \`roost withdraw\``,
+        { transaction: hash, operator, amount, lockId, unlockAt },
       );
     });
 
@@ -92,14 +98,16 @@ export function stakingCommands(program: Command, context: () => Context): void 
       });
       const { contracts, account, publicClient } = await ctx.writer();
       if (ids.length === 0) {
-        const now = (await publicClient.getBlock()).timestamp;
+        const now = await chainTime(publicClient);
         const locks = await allLocks(ctx, account.address);
         ids = locks.filter((l) => !l.withdrawn && BigInt(l.unlockAt) <= now).map((l) => l.id);
         if (ids.length === 0) throw new UsageError("no matured lock to withdraw (see `roost status`)");
       }
       const before = await contracts.token.read.balanceOf([account.address]);
-      const hash = await ctx.transact(`withdrawing ${ids.length} lock(s)`, publicClient, () =>
-        contracts.staking.write.withdraw([ids], { account }),
+      const { transactionHash: hash } = await ctx.transact(
+        `withdrawing ${ids.length} lock(s)`,
+        publicClient,
+        () => contracts.staking.write.withdraw([ids], { account }),
       );
       const amount = (await contracts.token.read.balanceOf([account.address])) - before;
       ctx.print(`withdrew ${formatCai(amount)} from lock(s) ${ids.join(", ")}`, {
@@ -127,12 +135,47 @@ export function stakingCommands(program: Command, context: () => Context): void 
         if (operators.length === 0) throw new UsageError("nothing to claim: no pending rewards");
       }
       const before = await contracts.token.read.balanceOf([account.address]);
-      const hash = await ctx.transact(`claiming from ${operators.length} node(s)`, publicClient, () =>
-        contracts.staking.write.claimMany([operators], { account }),
+      const { transactionHash: hash } = await ctx.transact(
+        `claiming from ${operators.length} node(s)`,
+        publicClient,
+        () => contracts.staking.write.claimMany([operators], { account }),
       );
       const amount = (await contracts.token.read.balanceOf([account.address])) - before;
       ctx.print(`claimed ${formatCai(amount)}`, { transaction: hash, operators, amount });
     });
+}
+
+/** An ERC-2612 permit for Staking to take `amount` of the account's CAI within the hour. */
+async function signPermit(
+  contracts: RoostContracts,
+  account: LocalAccount,
+  amount: bigint,
+  publicClient: PublicClient,
+) {
+  const { token, staking } = contracts;
+  const [name, nonce, chainId, now] = await Promise.all([
+    token.read.name(),
+    token.read.nonces([account.address]),
+    publicClient.getChainId(),
+    chainTime(publicClient),
+  ]);
+  const deadline = now + 3600n; // chain time: a devnet's clock may have been moved ahead
+  const signature = await account.signTypedData({
+    domain: { name, version: "1", chainId, verifyingContract: token.address },
+    types: {
+      Permit: [
+        { name: "owner", type: "address" },
+        { name: "spender", type: "address" },
+        { name: "value", type: "uint256" },
+        { name: "nonce", type: "uint256" },
+        { name: "deadline", type: "uint256" },
+      ],
+    },
+    primaryType: "Permit",
+    message: { owner: account.address, spender: staking.address, value: amount, nonce, deadline },
+  });
+  const { r, s, v, yParity } = parseSignature(signature);
+  return { deadline, r, s, v: Number(v ?? BigInt(27 + yParity)) };
 }
 
 /** Every lock of `staker`, page by page. */
