@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { benchDevnet } from "./devnet.js";
 import { gasReport } from "./gas.js";
+import { benchSampler } from "./sampler.js";
 
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
@@ -11,6 +12,8 @@ const seconds = (ms: number) => (ms / 1000).toFixed(2);
 const gas = gasReport();
 console.log("timing roost devnet (cold and warm starts)...");
 const { cold, warm } = await benchDevnet();
+console.log("timing the coordinator's stake-weighted choice...");
+const sampler = await benchSampler();
 
 const report = `# Benchmarks
 
@@ -27,6 +30,8 @@ the saved chain and the deployment is reused.
 |---|---:|---|---:|
 | cold | ${seconds(median(cold))} s | ${cold.map(seconds).join(", ")} | <= 10 s |
 | warm | ${seconds(median(warm))} s | ${warm.map(seconds).join(", ")} | <= 3 s |
+
+${sampler}
 
 ${gas}`;
 writeFileSync(fileURLToPath(new URL("RESULTS.md", import.meta.url)), report);

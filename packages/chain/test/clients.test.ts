@@ -6,7 +6,7 @@ import { createPublicClient, parseEther } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../scripts/testing/ports.js";
-import { createRoostClients, roostChain, roostTransport } from "../src/clients.js";
+import { createRoostClients, roostChain, roostTransport, withGasMargin } from "../src/clients.js";
 import { anvilBinary, DEVNET_MNEMONIC } from "../src/devnet.js";
 import { explainError } from "../src/errors.js";
 
@@ -273,5 +273,20 @@ describe("createRoostClients", () => {
     expect(clients.walletClient?.account.address).toBe(account.address);
     expect(clients.walletClient?.chain.id).toBe(11155111);
     expect(clients.publicClient.pollingInterval).toBe(1_000);
+  });
+});
+
+describe("withGasMargin", () => {
+  it("adds 30% to gas estimates and leaves other answers alone", async () => {
+    const from = mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: 9 }).address;
+    const to = mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: 8 }).address;
+    const plain = createPublicClient({ transport: roostTransport([anvilUrl]) });
+    const { publicClient } = createRoostClients({ chainId: 31337, rpcUrls: [anvilUrl] });
+    const padded = createPublicClient({ transport: withGasMargin(roostTransport([anvilUrl]), 2) });
+    const request = { account: from, to, value: 1n } as const;
+    expect(await padded.estimateGas(request)).toBe(42_000n);
+    expect(await plain.estimateGas(request)).toBe(21_000n);
+    expect(await publicClient.estimateGas(request)).toBe(27_300n);
+    expect(await publicClient.getChainId()).toBe(31337);
   });
 });

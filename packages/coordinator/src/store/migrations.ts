@@ -1,0 +1,100 @@
+import type { StoreDatabase } from "./database.js";
+
+/** One schema change. Versions start at 1 and increase by 1; an applied migration is never edited. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "api keys and tasks",
+    sql: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE CHECK (length(key_hash) = 64),
+        rate_limit_per_minute INTEGER NOT NULL DEFAULT 600 CHECK (rate_limit_per_minute > 0),
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) STRICT;
+
+      CREATE TABLE tasks (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        api_key_id TEXT NOT NULL REFERENCES api_keys (id),
+        kind TEXT NOT NULL CHECK (kind IN ('chat', 'image', 'txt2img', 'task')),
+        model TEXT NOT NULL,
+        input TEXT NOT NULL,
+        input_hash TEXT NOT NULL,
+        stream INTEGER NOT NULL CHECK (stream IN (0, 1)),
+        idempotency_key TEXT,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'leased', 'completed', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        max_attempts INTEGER NOT NULL CHECK (max_attempts >= 1),
+        leased_to TEXT,
+        lease_expires_at INTEGER,
+        first_token_sent INTEGER NOT NULL DEFAULT 0 CHECK (first_token_sent IN (0, 1)),
+        result_hash TEXT,
+        signature TEXT,
+        result_payload BLOB,
+        result_encoding TEXT CHECK (result_encoding IN ('bytes', 'json')),
+        completed_at INTEGER,
+        error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (api_key_id, idempotency_key),
+        CHECK (attempts BETWEEN 0 AND max_attempts),
+        CHECK (status <> 'leased' OR (leased_to IS NOT NULL AND lease_expires_at IS NOT NULL)),
+        CHECK (status <> 'completed' OR (result_payload IS NOT NULL AND completed_at IS NOT NULL)),
+        CHECK (status <> 'failed' OR error IS NOT NULL)
+      ) STRICT;
+
+      -- The lease scan: oldest queued task of the requested models.
+      CREATE INDEX tasks_queued ON tasks (model, created_at, seq) WHERE status = 'queued';
+      -- The expiry sweep.
+      CREATE INDEX tasks_leased ON tasks (lease_expires_at) WHERE status = 'leased';
+    `,
+  },
+];
+
+/**
+ * Brings the database up to the newest migration. Each migration runs in its own BEGIN IMMEDIATE
+ * transaction together with its row in `schema_migrations`, so a crash leaves it fully applied or not at
+ * all, and two processes opening the same new file cannot both apply it (the second re-reads the version
+ * under the write lock and skips).
+ */
+export function applyMigrations(db: StoreDatabase, migrations: readonly Migration[]): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(`migrations: version ${migration.version} at position ${index}; expected ${index + 1}`);
+    }
+  });
+  db.connection.exec(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (
+       version INTEGER PRIMARY KEY,
+       name TEXT NOT NULL,
+       applied_at INTEGER NOT NULL
+     ) STRICT`,
+  );
+  const latest = migrations.length;
+  const current = db.schemaVersion();
+  if (current > latest) {
+    throw new Error(
+      `database ${db.path} has schema version ${current}, newer than this coordinator's ${latest}; upgrade Roost`,
+    );
+  }
+  const record = db.connection.prepare(
+    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+  );
+  for (const migration of migrations.slice(current)) {
+    db.immediate(() => {
+      if (db.schemaVersion() >= migration.version) return;
+      db.connection.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now());
+    });
+  }
+}

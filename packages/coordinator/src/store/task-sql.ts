@@ -1,0 +1,49 @@
+import { TASK_COLUMNS } from "./task-record.js";
+
+// Retrying would replay tokens the client already received, so a started stream is never retried.
+const FINAL_ATTEMPT = "(attempts >= max_attempts OR (stream = 1 AND first_token_sent = 1))";
+
+/** The task store's statements, prepared once per connection by TaskStore. */
+export const TASK_SQL = {
+  byId: `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ?`,
+  byIdempotencyKey: `SELECT ${TASK_COLUMNS} FROM tasks WHERE api_key_id = ? AND idempotency_key = ?`,
+  insert: `INSERT INTO tasks (id, api_key_id, kind, model, input, input_hash, stream, idempotency_key, status,
+      max_attempts, created_at, updated_at)
+    VALUES (:id, :apiKeyId, :kind, :model, :input, :inputHash, :stream, :idempotencyKey, 'queued',
+      :maxAttempts, :now, :now)
+    RETURNING ${TASK_COLUMNS}`,
+  // One statement: pick the oldest queued tasks of the models and mark them leased.
+  lease: `UPDATE tasks SET status = 'leased', leased_to = :miner, lease_expires_at = :expiresAt,
+      attempts = attempts + 1, updated_at = :now
+    WHERE seq IN (
+      SELECT seq FROM tasks
+      WHERE status = 'queued' AND model IN (SELECT value FROM json_each(:models))
+      ORDER BY created_at, seq LIMIT :limit)
+    RETURNING ${TASK_COLUMNS}`,
+  extend: `UPDATE tasks SET lease_expires_at = :expiresAt, updated_at = :now
+    WHERE id = :id AND status = 'leased' AND leased_to = :miner AND lease_expires_at > :now`,
+  complete: `UPDATE tasks SET status = 'completed', result_hash = :resultHash, signature = :signature,
+      result_payload = :payload, result_encoding = :encoding, completed_at = :completedAt, error = NULL,
+      updated_at = :completedAt
+    WHERE id = :id AND status = 'leased' AND leased_to = :miner
+    RETURNING ${TASK_COLUMNS}`,
+  // A requeued task forgets its holder; a failed one keeps its last holder for the record.
+  fail: `UPDATE tasks SET status = :status, error = :error, updated_at = :now,
+      leased_to = CASE WHEN :status = 'queued' THEN NULL ELSE leased_to END,
+      lease_expires_at = CASE WHEN :status = 'queued' THEN NULL ELSE lease_expires_at END
+    WHERE id = :id AND status = 'leased' AND leased_to = :miner
+    RETURNING ${TASK_COLUMNS}`,
+  // SET expressions all see the row's old values, so FINAL_ATTEMPT is evaluated before the update.
+  requeueExpired: `UPDATE tasks SET
+      status = CASE WHEN ${FINAL_ATTEMPT} THEN 'failed' ELSE 'queued' END,
+      error = CASE WHEN stream = 1 AND first_token_sent = 1 THEN 'lease expired after streaming began'
+        ELSE 'lease expired (attempt ' || attempts || ' of ' || max_attempts || ')' END,
+      leased_to = CASE WHEN ${FINAL_ATTEMPT} THEN leased_to ELSE NULL END,
+      lease_expires_at = CASE WHEN ${FINAL_ATTEMPT} THEN lease_expires_at ELSE NULL END,
+      updated_at = :now
+    WHERE status = 'leased' AND lease_expires_at <= :now
+    RETURNING id, status, seq`,
+  markFirstToken:
+    "UPDATE tasks SET first_token_sent = 1 WHERE id = ? AND status = 'leased' AND first_token_sent = 0",
+  counts: "SELECT status, count(*) AS n FROM tasks GROUP BY status",
+} as const;

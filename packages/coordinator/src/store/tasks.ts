@@ -1,0 +1,270 @@
+import type Database from "libsql";
+import type { Hex } from "viem";
+import type { StoreDatabase } from "./database.js";
+import {
+  AlreadyCompletedError,
+  DuplicateTaskError,
+  IdempotencyConflictError,
+  LeaseExpiredError,
+  NotLeaseHolderError,
+  TaskNotFoundError,
+} from "./errors.js";
+import {
+  bytes32,
+  encodePayload,
+  hexBytes,
+  millis,
+  TASK_KINDS,
+  TASK_STATUSES,
+  type Task,
+  type TaskKind,
+  type TaskRow,
+  type TaskStatus,
+  taskFromRow,
+  toJson,
+} from "./task-record.js";
+import { TASK_SQL } from "./task-sql.js";
+
+export interface EnqueueInput {
+  /** 32 random bytes chosen by the coordinator, 0x hex. */
+  id: string;
+  apiKeyId: string;
+  kind: TaskKind;
+  model: string;
+  /** The request body; must be JSON data. */
+  input: unknown;
+  /** keccak256 of the canonical JSON input (0x hex, 32 bytes). */
+  inputHash: string;
+  stream: boolean;
+  /** The request's Idempotency-Key header, scoped to `apiKeyId`. */
+  idempotencyKey?: string;
+  /** Leases handed out at most; 1 means never retried. */
+  maxAttempts: number;
+  /** Unix milliseconds; default Date.now(). */
+  now?: number;
+}
+
+export interface LeaseInput {
+  /** The miner's operator address (compared as an exact string). */
+  miner: string;
+  /** Models the miner serves. */
+  models: readonly string[];
+  /** Most tasks to hand out (1 to 1000). */
+  limit: number;
+  leaseMs: number;
+  now: number;
+}
+
+export interface CompleteInput {
+  resultHash: string;
+  signature: string;
+  /** Raw bytes or JSON data. */
+  payload: unknown;
+  /** The coordinator's clock when the result arrived (Unix ms); the lease must still run then. */
+  completedAt: number;
+}
+
+export interface ExpiredLeases {
+  /** Back in the queue for another miner. */
+  requeued: Hex[];
+  /** Out of attempts, or a stream that had already sent tokens. */
+  failed: Hex[];
+}
+
+const MAX_ATTEMPTS_LIMIT = 100;
+const MAX_REASON_LENGTH = 1000;
+
+/**
+ * The durable task queue. Every method is synchronous and commits before it returns, so anything the
+ * caller acknowledges (HTTP 2xx) is in the database. All writes that read first run under BEGIN IMMEDIATE;
+ * a task therefore moves queued → leased in exactly one transaction and is never leased to two miners,
+ * whichever connection or process leases.
+ */
+export class TaskStore {
+  readonly #db: StoreDatabase;
+  readonly #sql: Record<keyof typeof TASK_SQL, Database.Statement>;
+
+  constructor(db: StoreDatabase) {
+    this.#db = db;
+    const entries = Object.entries(TASK_SQL).map(([name, sql]) => [name, db.connection.prepare(sql)]);
+    this.#sql = Object.fromEntries(entries) as Record<keyof typeof TASK_SQL, Database.Statement>;
+  }
+
+  /**
+   * Stores a new queued task. With an Idempotency-Key already used by the same API key, returns the
+   * existing task (whose id then differs from `input.id`) if the request matches (kind, model, stream,
+   * inputHash), and throws {@link IdempotencyConflictError} otherwise.
+   */
+  enqueue(input: EnqueueInput): Task {
+    const id = bytes32(input.id, "task id");
+    const inputHash = bytes32(input.inputHash, "inputHash");
+    const now = millis(input.now ?? Date.now(), "now");
+    if (!TASK_KINDS.includes(input.kind)) throw new TypeError(`unknown task kind ${String(input.kind)}`);
+    nonEmpty(input.apiKeyId, "apiKeyId", 200);
+    nonEmpty(input.model, "model", 500);
+    if (typeof input.stream !== "boolean") throw new TypeError("stream must be a boolean");
+    const { maxAttempts, idempotencyKey } = input;
+    if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS_LIMIT) {
+      throw new TypeError(`maxAttempts must be an integer from 1 to ${MAX_ATTEMPTS_LIMIT}`);
+    }
+    if (idempotencyKey !== undefined) nonEmpty(idempotencyKey, "Idempotency-Key", 255);
+    const json = toJson(input.input, "task input");
+    const stream = input.stream ? 1 : 0;
+
+    return this.#db.immediate(() => {
+      if (idempotencyKey !== undefined) {
+        const prior = this.#sql.byIdempotencyKey.get(input.apiKeyId, idempotencyKey) as TaskRow | undefined;
+        if (prior !== undefined) {
+          const same =
+            prior.kind === input.kind &&
+            prior.model === input.model &&
+            prior.stream === stream &&
+            prior.input_hash === inputHash;
+          if (!same) throw new IdempotencyConflictError(prior.id, idempotencyKey);
+          return taskFromRow(prior);
+        }
+      }
+      if (this.#sql.byId.get(id) !== undefined) throw new DuplicateTaskError(id);
+      const rows = this.#sql.insert.all({
+        id,
+        apiKeyId: input.apiKeyId,
+        kind: input.kind,
+        model: input.model,
+        input: json,
+        inputHash,
+        stream,
+        idempotencyKey: idempotencyKey ?? null,
+        maxAttempts,
+        now,
+      }) as TaskRow[];
+      return taskFromRow(single(rows, id));
+    });
+  }
+
+  /** Leases up to `limit` of the oldest queued tasks of the given models to `miner`, oldest first. */
+  lease({ miner, models, limit, leaseMs, now }: LeaseInput): Task[] {
+    nonEmpty(miner, "miner", 200);
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
+      throw new TypeError(`lease limit must be an integer from 1 to 1000, not ${limit}`);
+    }
+    const expiresAt = millis(now, "now") + positive(leaseMs, "leaseMs");
+    if (models.length === 0) return [];
+    const rows = this.#db.immediate(
+      () =>
+        this.#sql.lease.all({ miner, models: JSON.stringify(models), limit, expiresAt, now }) as TaskRow[],
+    );
+    // RETURNING has no defined order.
+    rows.sort((a, b) => a.created_at - b.created_at || a.seq - b.seq);
+    return rows.map(taskFromRow);
+  }
+
+  /** Pushes an unexpired lease held by `miner` to now + leaseMs; false if the miner does not hold one. */
+  extendLease(id: string, miner: string, leaseMs: number, now: number): boolean {
+    const expiresAt = millis(now, "now") + positive(leaseMs, "leaseMs");
+    return this.#sql.extend.run({ id: id.toLowerCase(), miner, expiresAt, now }).changes === 1;
+  }
+
+  /**
+   * Records the result of a task leased to `miner`; accepted exactly once.
+   * @throws TaskNotFoundError, AlreadyCompletedError, NotLeaseHolderError, LeaseExpiredError
+   */
+  complete(id: string, miner: string, result: CompleteInput): Task {
+    const taskId = id.toLowerCase();
+    const resultHash = bytes32(result.resultHash, "resultHash");
+    const signature = hexBytes(result.signature, "signature");
+    const completedAt = millis(result.completedAt, "completedAt");
+    const { bytes, encoding } = encodePayload(result.payload);
+    return this.#db.immediate(() => {
+      const row = this.#holderRow(taskId, miner);
+      if (row.lease_expires_at === null || row.lease_expires_at <= completedAt) {
+        throw new LeaseExpiredError(taskId, row.lease_expires_at ?? completedAt);
+      }
+      const params = { id: taskId, miner, resultHash, signature, payload: bytes, encoding, completedAt };
+      return taskFromRow(single(this.#sql.complete.all(params) as TaskRow[], taskId));
+    });
+  }
+
+  /**
+   * The lease holder gives the task up: back to the queue, or failed with `reason` when it has used its
+   * last attempt or already streamed tokens. Allowed after the lease ran out, as long as it is not yet
+   * requeued (same outcome as the expiry sweep).
+   * @throws TaskNotFoundError, AlreadyCompletedError, NotLeaseHolderError
+   */
+  fail(id: string, miner: string, reason: string, now: number = Date.now()): Task {
+    const taskId = id.toLowerCase();
+    millis(now, "now");
+    const error = String(reason).slice(0, MAX_REASON_LENGTH) || "failed";
+    return this.#db.immediate(() => {
+      const row = this.#holderRow(taskId, miner);
+      const final = row.attempts >= row.max_attempts || (row.stream === 1 && row.first_token_sent === 1);
+      const status: TaskStatus = final ? "failed" : "queued";
+      return taskFromRow(
+        single(this.#sql.fail.all({ id: taskId, miner, status, error, now }) as TaskRow[], taskId),
+      );
+    });
+  }
+
+  /** Ends every lease that ran out by `now`: requeued, or failed when out of attempts. */
+  requeueExpired(now: number): ExpiredLeases {
+    millis(now, "now");
+    const rows = this.#db.immediate(
+      () => this.#sql.requeueExpired.all({ now }) as { id: Hex; status: TaskStatus; seq: number }[],
+    );
+    rows.sort((a, b) => a.seq - b.seq);
+    return {
+      requeued: rows.filter((row) => row.status === "queued").map((row) => row.id),
+      failed: rows.filter((row) => row.status === "failed").map((row) => row.id),
+    };
+  }
+
+  /** Marks that the first streamed token of a leased task reached the client; true if newly marked. */
+  firstTokenSent(id: string): boolean {
+    return this.#sql.markFirstToken.run(id.toLowerCase()).changes === 1;
+  }
+
+  get(id: string): Task | undefined {
+    const row = this.#sql.byId.get(id.toLowerCase()) as TaskRow | undefined;
+    return row === undefined ? undefined : taskFromRow(row);
+  }
+
+  countsByStatus(): Record<TaskStatus, number> {
+    const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<
+      TaskStatus,
+      number
+    >;
+    for (const row of this.#sql.counts.all() as { status: TaskStatus; n: number }[])
+      counts[row.status] = row.n;
+    return counts;
+  }
+
+  /** The task's row if `miner` holds its lease; call inside a transaction. */
+  #holderRow(taskId: string, miner: string): TaskRow {
+    const row = this.#sql.byId.get(taskId) as TaskRow | undefined;
+    if (row === undefined) throw new TaskNotFoundError(taskId);
+    if (row.status === "completed") throw new AlreadyCompletedError(taskId);
+    if (row.status !== "leased" || row.leased_to !== miner) {
+      throw new NotLeaseHolderError(taskId, miner, row.status as TaskStatus);
+    }
+    return row;
+  }
+}
+
+function single(rows: TaskRow[], id: string): TaskRow {
+  const row = rows[0];
+  if (row === undefined || rows.length !== 1)
+    throw new Error(`task ${id}: expected one row, got ${rows.length}`);
+  return row;
+}
+
+function nonEmpty(value: string, what: string, maxLength: number): void {
+  if (typeof value !== "string" || value.length === 0 || value.length > maxLength) {
+    throw new TypeError(`${what} must be a string of 1 to ${maxLength} characters`);
+  }
+}
+
+function positive(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new TypeError(`${what} must be a positive integer of milliseconds, not ${value}`);
+  }
+  return value;
+}
