@@ -59,6 +59,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX tasks_leased ON tasks (lease_expires_at) WHERE status = 'leased';
     `,
   },
+  {
+    version: 2,
+    name: "miner login nonces and sessions",
+    sql: `
+      -- Used MinerLogin nonces, kept until the login they came with has expired (single use).
+      CREATE TABLE miner_login_nonces (
+        operator TEXT NOT NULL CHECK (length(operator) = 42),
+        nonce TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (operator, nonce)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX miner_login_nonces_expiry ON miner_login_nonces (expires_at);
+
+      -- Miner API sessions; only the SHA-256 of the token is stored.
+      CREATE TABLE miner_sessions (
+        token_hash TEXT PRIMARY KEY CHECK (length(token_hash) = 64),
+        operator TEXT NOT NULL CHECK (length(operator) = 42),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL CHECK (expires_at > created_at)
+      ) STRICT;
+      CREATE INDEX miner_sessions_operator ON miner_sessions (operator);
+      CREATE INDEX miner_sessions_expiry ON miner_sessions (expires_at);
+    `,
+  },
 ];
 
 /**
