@@ -6,9 +6,13 @@ import {
   type Chain,
   type GetContractReturnType,
   getContract,
+  type Hex,
+  keccak256,
   type PublicClient,
   type Transport,
+  toHex,
   type WalletClient,
+  zeroHash,
 } from "viem";
 import type { Deployment } from "./deployment.js";
 
@@ -48,5 +52,17 @@ export function roostContracts(
 /** Role and Status as the contracts number them. */
 export const Role = { Miner: 0, Coordinator: 1 } as const;
 export const Status = { None: 0, Active: 1, Jailed: 2, Deregistered: 3 } as const;
+/** Staking's Role and Status enums as words, for tables and messages. */
 export const ROLE_NAMES = ["miner", "coordinator"] as const;
-export const STATUS_NAMES = ["none", "active", "jailed", "deregistered"] as const;
+export const STATUS_NAMES = ["not registered", "active", "jailed", "deregistered"] as const;
+
+const roleId = (name: string): Hex => keccak256(toHex(name));
+/** The AccessControl role ids of the Roost contracts (`keccak256(name)`, as Solidity computes them). */
+export const ROLES = {
+  DEFAULT_ADMIN_ROLE: zeroHash,
+  SLASHER_ROLE: roleId("SLASHER_ROLE"),
+  GUARDIAN_ROLE: roleId("GUARDIAN_ROLE"),
+  REWARD_DISTRIBUTOR_ROLE: roleId("REWARD_DISTRIBUTOR_ROLE"),
+  DRIPPER_ROLE: roleId("DRIPPER_ROLE"),
+  ARBITER_ROLE: roleId("ARBITER_ROLE"),
+} as const;

@@ -7,13 +7,11 @@ import {
   getAddress,
   type Hash,
   type Hex,
-  keccak256,
   type PublicClient,
   type Transport,
-  toHex,
   type WalletClient,
-  zeroHash,
 } from "viem";
+import { ROLES } from "./contracts.js";
 import { checkDeployConfig, type DeployConfig } from "./deploy-config.js";
 import type { Deployment } from "./deployment.js";
 import {
@@ -23,16 +21,6 @@ import {
   paymentEscrowBytecode,
   stakingBytecode,
 } from "./generated/bytecode.js";
-
-const role = (name: string): Hex => keccak256(toHex(name));
-export const ROLES = {
-  DEFAULT_ADMIN_ROLE: zeroHash,
-  SLASHER_ROLE: role("SLASHER_ROLE"),
-  GUARDIAN_ROLE: role("GUARDIAN_ROLE"),
-  REWARD_DISTRIBUTOR_ROLE: role("REWARD_DISTRIBUTOR_ROLE"),
-  DRIPPER_ROLE: role("DRIPPER_ROLE"),
-  ARBITER_ROLE: role("ARBITER_ROLE"),
-} as const;
 
 export interface DeployClients {
   publicClient: PublicClient;

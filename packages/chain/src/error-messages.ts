@@ -1,6 +1,7 @@
 import type { caiTokenAbi, disputesAbi, faucetAbi, paymentEscrowAbi, stakingAbi } from "@roost/protocol";
-import { type ContractErrorName, keccak256, stringToHex } from "viem";
+import type { ContractErrorName } from "viem";
 import { formatCai, formatDuration } from "./amounts.js";
+import { ROLES, STATUS_NAMES } from "./contracts.js";
 import type { ErrorContext } from "./errors.js";
 
 /** Every custom error of the Roost contracts (and the OpenZeppelin ones they inherit), by name. */
@@ -17,10 +18,6 @@ export type ExplainContext = ErrorContext & { readonly now: number };
 /** Turns a decoded error's arguments into one sentence (lower case, no final period). */
 export type Explain = (args: readonly unknown[], context: ExplainContext) => string;
 
-/** Staking's Role enum. */
-export const ROLE_NAMES = ["miner", "coordinator"] as const;
-/** Staking's Status enum, as words. */
-export const STATUS_NAMES = ["not registered", "active", "jailed", "deregistered"] as const;
 /** Disputes' ProposalStatus enum, as words. */
 export const PROPOSAL_STATUS_NAMES = [
   "none",
@@ -33,16 +30,10 @@ export const PROPOSAL_STATUS_NAMES = [
   "lapsed",
 ] as const;
 
-const roleHash = (name: string) => keccak256(stringToHex(name));
-/** AccessControl role ids of the Roost contracts, by hash. */
-export const ACCESS_ROLE_NAMES: Readonly<Record<string, string>> = {
-  [`0x${"0".repeat(64)}`]: "DEFAULT_ADMIN_ROLE",
-  [roleHash("SLASHER_ROLE")]: "SLASHER_ROLE",
-  [roleHash("GUARDIAN_ROLE")]: "GUARDIAN_ROLE",
-  [roleHash("REWARD_DISTRIBUTOR_ROLE")]: "REWARD_DISTRIBUTOR_ROLE",
-  [roleHash("DRIPPER_ROLE")]: "DRIPPER_ROLE",
-  [roleHash("ARBITER_ROLE")]: "ARBITER_ROLE",
-};
+/** AccessControl role names by role id. */
+export const ACCESS_ROLE_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(ROLES).map(([name, id]) => [id, name]),
+);
 
 // Solidity panic codes (https://docs.soliditylang.org/en/latest/control-structures.html#panic-via-assert-and-error-via-require).
 const PANICS: Readonly<Record<number, string>> = {

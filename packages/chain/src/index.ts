@@ -8,3 +8,4 @@ export * from "./devnet.js";
 export * from "./errors.js";
 export * from "./keys.js";
 export * from "./keystore.js";
+export * from "./views.js";

@@ -36,6 +36,7 @@ export interface GlobalOptions {
 export class Context {
   #deployment: (Deployment & { rpcUrl?: string }) | undefined;
   #account: LocalAccount | undefined;
+  #publicClient: PublicClient | undefined;
 
   constructor(
     readonly io: Io,
@@ -81,7 +82,11 @@ export class Context {
   }
 
   publicClient(): PublicClient {
-    return createRoostClients({ chainId: this.deployment().chainId, rpcUrls: this.rpcUrls() }).publicClient;
+    this.#publicClient ??= createRoostClients({
+      chainId: this.deployment().chainId,
+      rpcUrls: this.rpcUrls(),
+    }).publicClient;
+    return this.#publicClient;
   }
 
   /** The contracts, read-only. */

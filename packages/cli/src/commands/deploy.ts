@@ -5,10 +5,11 @@ import {
   deploy,
   PRODUCTION_CONFIG,
   parseDeployConfig,
+  roostTransport,
   writeDeployment,
 } from "@roost/chain";
 import type { Command } from "commander";
-import { createPublicClient, http } from "viem";
+import { createPublicClient } from "viem";
 import type { Context } from "../context.js";
 import { table, UsageError } from "../output.js";
 
@@ -40,7 +41,7 @@ export function deployCommands(program: Command, context: () => Context): void {
         config = parseDeployConfig(json);
       }
       const rpcUrls = ctx.rpcUrls();
-      const chainId = await createPublicClient({ transport: http(rpcUrls[0]) }).getChainId();
+      const chainId = await createPublicClient({ transport: roostTransport(rpcUrls) }).getChainId();
       const out = resolve(ctx.io.cwd, opts.out ?? join("deployments", `${chainId}.json`));
       if (existsSync(out) && !opts.force) {
         throw new UsageError(

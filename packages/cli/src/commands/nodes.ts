@@ -1,12 +1,19 @@
-import { formatAmount, formatCai, formatDuration, NoKeyError, ROLE_NAMES, STATUS_NAMES } from "@roost/chain";
+import {
+  allLocks,
+  allNodes,
+  allPositions,
+  formatAmount,
+  formatCai,
+  formatDuration,
+  NoKeyError,
+  ROLE_NAMES,
+  STATUS_NAMES,
+} from "@roost/chain";
 import type { Command } from "commander";
 import type { Address } from "viem";
 import { type Context, chainTime } from "../context.js";
 import { keyValues, table, UsageError } from "../output.js";
 import { parseAddress } from "./parse.js";
-import { allLocks, allPositions } from "./staking.js";
-
-const PAGE = 100n;
 
 export function viewCommands(program: Command, context: () => Context): void {
   program
@@ -16,15 +23,10 @@ export function viewCommands(program: Command, context: () => Context): void {
     .addHelpText("after", "\nExamples:\n  roost nodes\n  roost nodes miners --json")
     .action(async (roleArg?: string) => {
       const ctx = context();
-      const roles = roleArg === undefined ? [0, 1] : [parseRole(roleArg)];
+      const roles: (0 | 1)[] = roleArg === undefined ? [0, 1] : [parseRole(roleArg)];
       const staking = ctx.reader().staking;
       const nodes = [];
-      for (const role of roles) {
-        const count = await staking.read.nodeCount([role]);
-        for (let offset = 0n; offset < count; offset += PAGE) {
-          nodes.push(...(await staking.read.getNodes([role, offset, PAGE])));
-        }
-      }
+      for (const role of roles) nodes.push(...(await allNodes(staking, role)));
       const rows = nodes.map((n) => [
         ROLE_NAMES[n.role] ?? String(n.role),
         n.operator,
@@ -73,8 +75,8 @@ export function viewCommands(program: Command, context: () => Context): void {
         publicClient.getBalance({ address }),
         chainTime(publicClient),
         faucet.read.nextClaimAt([address]),
-        allPositions(ctx, address),
-        allLocks(ctx, address),
+        allPositions(ctx.reader().staking, address),
+        allLocks(ctx.reader().staking, address),
       ]);
       const pending = positions.reduce((sum, p) => sum + p.pendingRewards, 0n);
       const open = locks.filter((l) => !l.withdrawn);

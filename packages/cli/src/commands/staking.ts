@@ -1,12 +1,10 @@
-import { formatCai, formatDuration, ROLE_NAMES, type RoostContracts } from "@roost/chain";
+import { allLocks, allPositions, formatCai, formatDuration, type RoostContracts } from "@roost/chain";
 import { stakingAbi } from "@roost/protocol";
 import type { Command } from "commander";
 import { type Address, type LocalAccount, type PublicClient, parseEventLogs, parseSignature } from "viem";
 import { type Context, chainTime } from "../context.js";
 import { UsageError } from "../output.js";
 import { parseAddress, parseAmount } from "./parse.js";
-
-const PAGE = 100n;
 
 export function stakingCommands(program: Command, context: () => Context): void {
   program
@@ -99,7 +97,7 @@ export function stakingCommands(program: Command, context: () => Context): void 
       const { contracts, account, publicClient } = await ctx.writer();
       if (ids.length === 0) {
         const now = await chainTime(publicClient);
-        const locks = await allLocks(ctx, account.address);
+        const locks = await allLocks(contracts.staking, account.address);
         ids = locks.filter((l) => !l.withdrawn && BigInt(l.unlockAt) <= now).map((l) => l.id);
         if (ids.length === 0) throw new UsageError("no matured lock to withdraw (see `roost status`)");
       }
@@ -130,7 +128,7 @@ export function stakingCommands(program: Command, context: () => Context): void 
       let operators: Address[] = operatorArgs.map((op) => parseAddress(op, "operator"));
       const { contracts, account, publicClient } = await ctx.writer();
       if (operators.length === 0) {
-        const positions = await allPositions(ctx, account.address);
+        const positions = await allPositions(contracts.staking, account.address);
         operators = positions.filter((p) => p.pendingRewards > 0n).map((p) => p.operator);
         if (operators.length === 0) throw new UsageError("nothing to claim: no pending rewards");
       }
@@ -176,30 +174,4 @@ async function signPermit(
   });
   const { r, s, v, yParity } = parseSignature(signature);
   return { deadline, r, s, v: Number(v ?? BigInt(27 + yParity)) };
-}
-
-/** Every lock of `staker`, page by page. */
-export async function allLocks(ctx: Context, staker: Address) {
-  const staking = ctx.reader().staking;
-  const count = await staking.read.lockCount([staker]);
-  const locks = [];
-  for (let offset = 0n; offset < count; offset += PAGE) {
-    locks.push(...(await staking.read.locksOf([staker, offset, PAGE])));
-  }
-  return locks;
-}
-
-/** Every position of `staker` on miners and coordinators, page by page. */
-export async function allPositions(ctx: Context, staker: Address) {
-  const staking = ctx.reader().staking;
-  const positions = [];
-  for (const role of [0, 1] as const) {
-    // Pages go over nodes (positionsOf leaves out the nodes the staker has nothing on).
-    const nodes = await staking.read.nodeCount([role]);
-    for (let offset = 0n; offset < nodes; offset += PAGE) {
-      const page = await staking.read.positionsOf([staker, role, offset, PAGE]);
-      positions.push(...page.map((p) => ({ ...p, roleName: ROLE_NAMES[role] })));
-    }
-  }
-  return positions;
 }

@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type Database from "libsql";
 import type { StoreDatabase } from "./database.js";
+import { hashSecret, newSecret } from "./secrets.js";
 
 export const API_KEY_PREFIX = "roost_sk_";
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
@@ -80,7 +81,7 @@ export class ApiKeyStore {
     }
     const rateLimitPerMinute = rateLimit(options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
     const createdAt = options.now ?? Date.now();
-    const plaintext = API_KEY_PREFIX + randomBytes(32).toString("base64url");
+    const plaintext = newSecret(API_KEY_PREFIX);
     const id = `key_${randomBytes(8).toString("hex")}`;
     const prefix = plaintext.slice(0, DISPLAY_PREFIX_LENGTH);
     this.#insert.run(id, name, prefix, hashApiKey(plaintext), rateLimitPerMinute, createdAt);
@@ -116,9 +117,7 @@ export class ApiKeyStore {
 }
 
 /** SHA-256 of the key's UTF-8 bytes, lowercase hex: the only form of the secret that is stored. */
-export function hashApiKey(plaintext: string): string {
-  return createHash("sha256").update(plaintext, "utf8").digest("hex");
-}
+export const hashApiKey = hashSecret;
 
 function rateLimit(perMinute: number): number {
   if (!Number.isSafeInteger(perMinute) || perMinute < 1) {

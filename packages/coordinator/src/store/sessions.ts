@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
 import type Database from "libsql";
 import { type Address, getAddress, isAddress } from "viem";
 import type { StoreDatabase } from "./database.js";
+import { hashSecret, newSecret } from "./secrets.js";
 
 export const SESSION_TOKEN_PREFIX = "roost_ms_";
 /** `roost_ms_` and 32 random bytes in base64url (43 characters, no padding). */
@@ -71,7 +71,7 @@ export class SessionStore {
       throw new TypeError(`session ttlMs must be a positive integer, not ${ttlMs}`);
     }
     const createdAt = timestamp("now", now);
-    const token = SESSION_TOKEN_PREFIX + randomBytes(32).toString("base64url");
+    const token = newSecret(SESSION_TOKEN_PREFIX);
     this.#insert.run(hashSessionToken(token), operatorKey(operator), createdAt, createdAt + ttlMs);
     return token;
   }
@@ -108,9 +108,7 @@ export class SessionStore {
 }
 
 /** SHA-256 of the token's UTF-8 bytes, lowercase hex: the only form of a session token that is stored. */
-export function hashSessionToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
-}
+export const hashSessionToken = hashSecret;
 
 function operatorKey(operator: Address): string {
   if (typeof operator !== "string" || !isAddress(operator, { strict: false })) {

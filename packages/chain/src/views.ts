@@ -1,0 +1,41 @@
+import { ROLE_NAMES, type RoostContracts } from "./contracts.js";
+
+/** Staking's views are paginated; this many per call. */
+const PAGE = 100n;
+
+type Staking = RoostContracts["staking"];
+type Address = `0x${string}`;
+
+/** Every node of `role` (0 miner, 1 coordinator), in registration order. */
+export async function allNodes(staking: Staking, role: 0 | 1) {
+  const count = await staking.read.nodeCount([role]);
+  const nodes = [];
+  for (let offset = 0n; offset < count; offset += PAGE) {
+    nodes.push(...(await staking.read.getNodes([role, offset, PAGE])));
+  }
+  return nodes;
+}
+
+/** Every unbonding lock of `staker`, withdrawn ones included. */
+export async function allLocks(staking: Staking, staker: Address) {
+  const count = await staking.read.lockCount([staker]);
+  const locks = [];
+  for (let offset = 0n; offset < count; offset += PAGE) {
+    locks.push(...(await staking.read.locksOf([staker, offset, PAGE])));
+  }
+  return locks;
+}
+
+/** Every position of `staker` on miners and coordinators, with its role as a word. */
+export async function allPositions(staking: Staking, staker: Address) {
+  const positions = [];
+  for (const role of [0, 1] as const) {
+    // Pages go over nodes (positionsOf leaves out the nodes the staker has nothing on).
+    const nodes = await staking.read.nodeCount([role]);
+    for (let offset = 0n; offset < nodes; offset += PAGE) {
+      const page = await staking.read.positionsOf([staker, role, offset, PAGE]);
+      positions.push(...page.map((p) => ({ ...p, roleName: ROLE_NAMES[role] })));
+    }
+  }
+  return positions;
+}
