@@ -247,11 +247,12 @@ contract Staking is StakingViews, AccessControl {
         if (status == Status.Active) g.totalRewardable -= amount.toUint96();
         _global = g;
         uint256 unlockAt;
-        (lockId, unlockAt) = _lock(n, amount);
+        (lockId, unlockAt) = _lock(operator, n, amount);
         emit Unstaked(operator, msg.sender, amount, lockId, unlockAt);
     }
 
-    /// @notice Pays out matured unbonding locks (their value after any slash). Never paused.
+    /// @notice Pays out matured unbonding locks (their value after any slash). Never paused. A lock
+    ///         whose pool was slashed to zero and has since started a new generation pays 0.
     function withdraw(uint256[] calldata lockIds) external returns (uint256 amount) {
         Lock[] storage locks = _locks[msg.sender];
         for (uint256 i; i < lockIds.length; ++i) {
@@ -261,9 +262,16 @@ contract Staking is StakingViews, AccessControl {
             if (block.timestamp < l.unlockAt) revert LockNotMatured(id, l.unlockAt);
             address operator = _operators[uint8(l.role)][l.nodeIndex];
             Node storage n = _nodes[operator];
-            uint256 value = _toTokens(l.shares, n.unbondingTokens, n.unbondingShares);
-            n.unbondingTokens -= value.toUint96();
-            n.unbondingShares -= l.shares;
+            uint256 value;
+            // An earlier generation's shares are no longer part of the pool (see _lock).
+            if (l.epoch == n.unbondingEpoch) {
+                uint256 tokens = n.unbondingTokens;
+                uint256 shares = n.unbondingShares;
+                value = _toTokens(l.shares, tokens, shares);
+                // checked differences, each at most the field it came from: the casts are safe
+                n.unbondingTokens = uint96(tokens - value);
+                n.unbondingShares = uint128(shares - l.shares);
+            }
             delete locks[id];
             amount += value;
             emit Withdrawn(msg.sender, id, operator, value);
@@ -487,16 +495,32 @@ contract Staking is StakingViews, AccessControl {
         n.activeShares = uint128(shares - burn);
     }
 
-    /// @dev Moves `amount` into the node's unbonding pool as a new lock of the caller.
-    function _lock(Node storage n, uint256 amount) private returns (uint256 lockId, uint256 unlockAt) {
-        uint256 lockShares = _toShares(amount, n.unbondingTokens, n.unbondingShares);
+    /// @dev Moves `amount` into the node's unbonding pool as a new lock of the caller. A pool
+    ///      slashed to zero tokens that still has S shares values each of its locks at
+    ///      floor(l / (S+1)) = 0 for good, and would mint amount * (S+1) shares for the new lock,
+    ///      which can overflow uint128 and keep the stake from ever leaving. So the pool starts a
+    ///      new generation instead: no shares, epoch + 1. The earlier locks lose nothing and are
+    ///      withdrawn for 0 without touching the pool.
+    function _lock(address operator, Node storage n, uint256 amount)
+        private
+        returns (uint256 lockId, uint256 unlockAt)
+    {
+        uint256 tokens = n.unbondingTokens;
+        uint256 shares = n.unbondingShares;
+        uint32 epoch = n.unbondingEpoch;
+        if (tokens == 0 && shares != 0) {
+            shares = 0;
+            n.unbondingEpoch = ++epoch;
+            emit UnbondingPoolReset(operator, epoch);
+        }
+        uint256 lockShares = _toShares(amount, tokens, shares);
         if (lockShares == 0) revert AmountTooSmall(amount);
-        n.unbondingTokens = (n.unbondingTokens + amount).toUint96();
-        n.unbondingShares = (n.unbondingShares + lockShares).toUint128();
+        n.unbondingTokens = (tokens + amount).toUint96();
+        n.unbondingShares = (shares + lockShares).toUint128();
         unlockAt = block.timestamp + _emission.unbondingPeriod;
         Lock[] storage locks = _locks[msg.sender];
         lockId = locks.length;
-        locks.push(Lock(lockShares.toUint128(), uint40(unlockAt), n.role, n.index));
+        locks.push(Lock(lockShares.toUint128(), uint40(unlockAt), n.role, n.index, epoch));
     }
 
     function _claim(address operator, uint256 rewardPerToken) private returns (uint256 amount) {

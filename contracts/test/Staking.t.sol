@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {Vm} from "forge-std/Vm.sol";
 import {StakingFixture} from "./utils/StakingFixture.sol";
 import {Staking} from "../src/Staking.sol";
 import {IStaking} from "../src/interfaces/IStaking.sol";
@@ -1072,6 +1073,158 @@ contract StakingTest is StakingTestBase {
         assertEq(staking.getNode(op1).unbondingStake, 0);
     }
 
+    // ================================================================= unbonding pool generations
+
+    /// @dev bob's lock 0 holds 50,000 CAI (5e22 shares). alice's own stake is taken whole by
+    ///      slashOwnerStake (the active pool is left with no shares, so it may take stake again),
+    ///      then a 100% slash empties the unbonding pool but leaves its 5e22 shares. alice tops up,
+    ///      unjails and stakes 40,000 CAI on top of the minimum.
+    function _fullySlashedWithALock() internal {
+        _registerMiner(alice, op1, MINER_MIN, 0);
+        _stake(bob, op1, 50_000 ether);
+        _unstake(bob, op1, 50_000 ether);
+        vm.prank(slasher);
+        staking.slashOwnerStake(op1, MINER_MIN, keccak256("shortfall"));
+        _slash(op1, 10_000);
+        assertEq(staking.getNode(op1).totalStake, 0);
+        assertEq(staking.getNode(op1).unbondingStake, 0);
+        assertEq(_lockOf(bob, 0).amount, 0);
+        skip(JAIL);
+        _stake(alice, op1, MINER_MIN + 40_000 ether);
+        vm.prank(alice);
+        staking.unjail(op1);
+    }
+
+    /// @notice Regression: the new lock used to get 20,000e18 * (5e22 + 1) ~ 1e45 shares, beyond
+    ///         uint128, so the unstake reverted and the stake could never leave. Now the pool starts
+    ///         a new generation: the new lock is worth its amount, the old one 0, as before.
+    function test_Unstake_AfterFullSlash_StartsNewUnbondingGeneration() public {
+        _fullySlashedWithALock();
+
+        vm.expectEmit(address(staking));
+        emit IStaking.UnbondingPoolReset(op1, 1);
+        vm.expectEmit(address(staking));
+        emit IStaking.Unstaked(op1, alice, 20_000 ether, 0, block.timestamp + UNBONDING);
+        assertEq(_unstake(alice, op1, 20_000 ether), 0);
+        assertEq(staking.getNode(op1).unbondingStake, 20_000 ether);
+        assertEq(_lockOf(alice, 0).amount, 20_000 ether);
+        assertEq(_lockOf(bob, 0).amount, 0);
+        assertFalse(_lockOf(bob, 0).withdrawn);
+
+        // A second lock joins the new generation like any lock (no second reset).
+        vm.recordLogs();
+        _unstake(alice, op1, 20_000 ether);
+        assertEq(_resets(vm.getRecordedLogs()), 0);
+        assertEq(_lockOf(alice, 1).amount, 20_000 ether);
+
+        skip(UNBONDING);
+        // The old lock pays 0 and leaves the new generation alone.
+        vm.expectEmit(address(staking));
+        emit IStaking.Withdrawn(bob, 0, op1, 0);
+        assertEq(_withdraw(bob, _ids(0)), 0);
+        assertEq(cai.balanceOf(bob), 0);
+        assertTrue(_lockOf(bob, 0).withdrawn);
+        assertEq(staking.getNode(op1).unbondingStake, 40_000 ether);
+        assertEq(_lockOf(alice, 0).amount, 20_000 ether);
+
+        vm.expectEmit(address(staking));
+        emit IStaking.Withdrawn(alice, 0, op1, 20_000 ether);
+        assertEq(_withdraw(alice, _ids(0, 1)), 40_000 ether);
+        assertEq(cai.balanceOf(alice), 40_000 ether);
+        assertEq(staking.getNode(op1).unbondingStake, 0);
+        assertEq(cai.balanceOf(address(staking)), MINER_MIN);
+    }
+
+    function test_Withdraw_OldAndNewGenerationLocksInOneBatch() public {
+        _fullySlashedWithALock();
+        _stake(bob, op1, 30_000 ether);
+        _unstake(bob, op1, 30_000 ether); // bob's lock 1, generation 1
+        skip(UNBONDING);
+        vm.expectEmit(address(staking));
+        emit IStaking.Withdrawn(bob, 1, op1, 30_000 ether);
+        vm.expectEmit(address(staking));
+        emit IStaking.Withdrawn(bob, 0, op1, 0);
+        assertEq(_withdraw(bob, _ids(1, 0)), 30_000 ether);
+        assertEq(cai.balanceOf(bob), 30_000 ether);
+        assertEq(staking.getNode(op1).unbondingStake, 0);
+    }
+
+    /// @notice Each 100% slash followed by a lock starts a generation; locks of every earlier one
+    ///         pay 0, and an old lock that is not matured yet still has to wait.
+    function test_Unstake_EveryFullSlashStartsAnotherGeneration() public {
+        _fullySlashedWithALock();
+        _unstake(alice, op1, 10_000 ether); // generation 1
+        // Empty the active pool again (else a 100% slash depletes it for good), then slash all.
+        vm.prank(slasher);
+        staking.slashOwnerStake(op1, type(uint256).max, keccak256("shortfall"));
+        _slash(op1, 10_000);
+        skip(JAIL);
+        _stake(alice, op1, MINER_MIN);
+        vm.prank(alice);
+        staking.unjail(op1);
+        _stake(carol, op1, 5_000 ether);
+        vm.expectEmit(address(staking));
+        emit IStaking.UnbondingPoolReset(op1, 2);
+        _unstake(carol, op1, 5_000 ether); // generation 2
+        assertEq(_lockOf(alice, 0).amount, 0);
+        assertEq(_lockOf(carol, 0).amount, 5_000 ether);
+
+        vm.expectRevert(
+            abi.encodeWithSelector(IStaking.LockNotMatured.selector, 0, _lockOf(alice, 0).unlockAt)
+        );
+        _withdraw(alice, _ids(0));
+        skip(UNBONDING);
+        assertEq(_withdraw(alice, _ids(0)), 0);
+        assertEq(_withdraw(bob, _ids(0)), 0);
+        assertEq(_withdraw(carol, _ids(0)), 5_000 ether);
+        assertEq(staking.getNode(op1).unbondingStake, 0);
+    }
+
+    /// @notice Withdrawing every lock of a pool slashed to zero empties its shares too: the next
+    ///         lock needs no new generation.
+    function test_Unstake_NoNewGenerationOncePoolHasNoShares() public {
+        _fullySlashedWithALock();
+        skip(UNBONDING);
+        assertEq(_withdraw(bob, _ids(0)), 0);
+        vm.recordLogs();
+        _unstake(alice, op1, 20_000 ether);
+        assertEq(_resets(vm.getRecordedLogs()), 0);
+        skip(UNBONDING);
+        assertEq(_withdraw(alice, _ids(0)), 20_000 ether);
+    }
+
+    /// @notice A slash below 100% leaves tokens in the pool: no new generation, the old locks keep
+    ///         their (reduced) value.
+    function test_Unstake_AfterPartialSlash_KeepsGeneration() public {
+        _registerMiner(alice, op1, MINER_MIN, 0);
+        _stake(bob, op1, 50_000 ether);
+        _unstake(bob, op1, 50_000 ether);
+        _slash(op1, 9_999);
+        assertEq(_lockOf(bob, 0).amount, 5 ether);
+        skip(JAIL);
+        _stake(alice, op1, MINER_MIN + 10_000 ether);
+        vm.prank(alice);
+        staking.unjail(op1);
+        vm.recordLogs();
+        _unstake(alice, op1, 10_000 ether);
+        assertEq(_resets(vm.getRecordedLogs()), 0);
+        assertApproxEqAbs(_lockOf(alice, 0).amount, 10_000 ether, 1);
+        skip(UNBONDING);
+        assertApproxEqAbs(_withdraw(bob, _ids(0)), 5 ether, 1);
+        assertApproxEqAbs(_withdraw(alice, _ids(0)), 10_000 ether, 1);
+    }
+
+    function _resets(Vm.Log[] memory logs) internal view returns (uint256 n) {
+        for (uint256 i; i < logs.length; ++i) {
+            if (
+                logs[i].emitter == address(staking)
+                    && logs[i].topics[0] == IStaking.UnbondingPoolReset.selector
+            ) {
+                ++n;
+            }
+        }
+    }
+
     // ================================================================= guardian and admin
 
     function test_SetPaused_ByGuardian() public {
@@ -1241,6 +1394,44 @@ contract StakingTest is StakingTestBase {
         assertApproxEqAbs(out, deposit, 10);
         // The others are not hurt by bob's round trip.
         if (otherStake != 0 && priorSlashBps == 0) assertEq(staking.stakeOf(op1, carol), otherStake);
+    }
+
+    /// @notice Whatever the old lock and the new stake, after a 100% slash the new generation's
+    ///         locks are worth exactly their amounts and the old lock pays 0.
+    function testFuzz_FullSlash_NewGenerationLocksKeepTheirValue(
+        uint256 oldLock,
+        uint256 ownerPart,
+        uint256 carolStake
+    ) public {
+        oldLock = bound(oldLock, 1, 10_000_000 ether);
+        ownerPart = bound(ownerPart, 1, 10_000_000 ether);
+        carolStake = bound(carolStake, 1, 10_000_000 ether);
+        _registerMiner(alice, op1, MINER_MIN, 0);
+        _stake(bob, op1, oldLock);
+        _unstake(bob, op1, oldLock);
+        vm.prank(slasher);
+        staking.slashOwnerStake(op1, MINER_MIN, keccak256("shortfall"));
+        _slash(op1, 10_000);
+        skip(JAIL);
+        _stake(alice, op1, MINER_MIN + ownerPart);
+        vm.prank(alice);
+        staking.unjail(op1);
+        _stake(carol, op1, carolStake);
+
+        vm.expectEmit(address(staking));
+        emit IStaking.UnbondingPoolReset(op1, 1);
+        _unstake(alice, op1, ownerPart);
+        _unstake(carol, op1, carolStake);
+        assertEq(_lockOf(alice, 0).amount, ownerPart);
+        assertEq(_lockOf(carol, 0).amount, carolStake);
+        assertEq(_lockOf(bob, 0).amount, 0);
+
+        skip(UNBONDING);
+        assertEq(_withdraw(bob, _ids(0)), 0);
+        assertEq(_withdraw(carol, _ids(0)), carolStake);
+        assertEq(_withdraw(alice, _ids(0)), ownerPart);
+        assertEq(staking.getNode(op1).unbondingStake, 0);
+        assertEq(cai.balanceOf(address(staking)), MINER_MIN);
     }
 }
 

@@ -36,6 +36,10 @@ interface IStaking {
     event Unstaked(
         address indexed operator, address indexed staker, uint256 amount, uint256 lockId, uint256 unlockAt
     );
+    /// @notice The unbonding pool of `operator`, slashed to zero tokens, starts again empty as
+    ///         generation `epoch` (with the lock that follows in the same transaction): its earlier
+    ///         locks were worth 0 and stay so; withdrawing them pays 0.
+    event UnbondingPoolReset(address indexed operator, uint256 epoch);
     /// @notice Lock `lockId` of `staker` paid out `amount`.
     event Withdrawn(address indexed staker, uint256 indexed lockId, address indexed operator, uint256 amount);
     /// @notice `staker` claimed `amount` of rewards earned on `operator`.

@@ -38,9 +38,12 @@ struct Node {
     // not make the next staker pay for a fresh slot (20,000 gas)
     uint128 rewardPerTokenPaid;
     uint96 commissionAccrued;
-    // slot 3: unbonding pool (stake that stays slashable until withdrawn)
+    // slot 3: unbonding pool (stake that stays slashable until withdrawn), and its generation:
+    // a pool slashed to zero tokens starts again with no shares when a lock is next added to it,
+    // and the locks of earlier generations are worth 0 (see Staking._lock)
     uint96 unbondingTokens;
     uint128 unbondingShares;
+    uint32 unbondingEpoch;
     // slot 4
     address owner;
     string metadataURI;
@@ -55,11 +58,14 @@ struct Position {
 }
 
 /// @notice An unbonding lock: shares of the node's unbonding pool, withdrawable after `unlockAt`.
+///         The shares belong to generation `epoch` of the pool; a lock of an earlier generation
+///         than the node's `unbondingEpoch` was slashed to nothing and is worth 0.
 struct Lock {
     uint128 shares;
     uint40 unlockAt;
     Role role;
     uint32 nodeIndex;
+    uint32 epoch;
 }
 
 /// @notice A node as the views return it.

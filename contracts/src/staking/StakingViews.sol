@@ -121,9 +121,7 @@ abstract contract StakingViews is StakingAccounting {
                 page[i - offset] = LockView(i, address(0), 0, 0, true);
                 continue;
             }
-            address operator = _operators[uint8(l.role)][l.nodeIndex];
-            Node storage n = _nodes[operator];
-            uint256 amount = _toTokens(l.shares, n.unbondingTokens, n.unbondingShares);
+            (address operator, uint256 amount) = _lockValue(l);
             page[i - offset] = LockView(i, operator, amount, l.unlockAt, false);
         }
     }
@@ -175,6 +173,15 @@ abstract contract StakingViews is StakingAccounting {
         (uint256 acc, uint256 commission) = _split(earned, bps, n.activeShares, n.accRewardPerShare);
         amount = _pending(_positions[operator][staker], acc);
         if (staker == n.owner) amount += n.commissionAccrued + commission;
+    }
+
+    /// @dev The node of a live lock and what `withdraw` would pay for it now: its share of the
+    ///      node's unbonding pool, or 0 when the pool has started a new generation since (it had
+    ///      been slashed to zero tokens, see Staking._lock).
+    function _lockValue(Lock memory l) internal view returns (address operator, uint256 value) {
+        operator = _operators[uint8(l.role)][l.nodeIndex];
+        Node storage n = _nodes[operator];
+        if (l.epoch == n.unbondingEpoch) value = _toTokens(l.shares, n.unbondingTokens, n.unbondingShares);
     }
 
     function _stakeOf(Node storage n, Position storage p) internal view returns (uint256) {

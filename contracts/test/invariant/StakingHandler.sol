@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Test} from "forge-std/Test.sol";
+import {Test, Vm} from "forge-std/Test.sol";
 import {console} from "forge-std/console.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {CAIToken} from "../../src/CAIToken.sol";
@@ -63,6 +63,8 @@ contract StakingHandler is Test {
     /// @dev stakes, unstakes, lock withdrawals and owner-stake slashes: each may leave < 1 share's
     ///      worth of rounding dust in its pool, which accrues to the pool's other holders.
     uint256 public ghostPoolOps;
+    /// @dev unstakes that started a new generation of an unbonding pool slashed to zero tokens
+    uint256 public ghostPoolResets;
 
     // ------------------------------------------------------------ call summary
     string[] internal _names;
@@ -106,13 +108,14 @@ contract StakingHandler is Test {
         _approve(feePayer);
         _approve(distributor);
 
-        string[21] memory names = [
+        string[22] memory names = [
             "register",
             "register(paused)",
             "stake",
             "stake(paused)",
             "stake(depleted)",
             "unstake",
+            "unbonding pool reset",
             "withdraw",
             "withdraw(immature)",
             "claim",
@@ -281,8 +284,45 @@ contract StakingHandler is Test {
         }
     }
 
+    /// @dev What a batch of locks takes out of each registered node's unbonding pool.
+    struct PoolExit {
+        uint256[] tokens;
+        uint256[] shares;
+    }
+
+    /// @dev Withdraws `ids` (live, matured) of `actor`, previewed at `expected` in total, and checks
+    ///      each lock against the model: a lock of an earlier generation of its node's unbonding
+    ///      pool (slashed to zero tokens, then started again by a later lock) pays exactly 0 and
+    ///      leaves the pool alone; every other lock takes exactly its shares out of its pool, and
+    ///      the tokens it is paid.
     function _doWithdraw(address actor, uint256[] memory ids, uint256 expected) internal {
+        uint256 nOps = _registered.length;
+        Pool[] memory pools = new Pool[](nOps);
+        for (uint256 k; k < nOps; ++k) {
+            pools[k] = _pool(_registered[k]);
+        }
+        PoolExit memory out = PoolExit(new uint256[](nOps), new uint256[](nOps));
+        uint256[] memory node = new uint256[](ids.length); // index in _registered
+        bool[] memory stale = new bool[](ids.length);
+        uint256 current;
+        for (uint256 j; j < ids.length; ++j) {
+            LockView memory l = staking.locksOf(actor, ids[j], 1)[0];
+            uint256 k;
+            while (_registered[k] != l.operator) ++k;
+            (uint256 shares, uint256 epoch) = staking.rawLock(actor, ids[j]);
+            node[j] = k;
+            stale[j] = epoch != pools[k].unbondingEpoch;
+            if (stale[j]) {
+                assertLt(epoch, pools[k].unbondingEpoch, "withdraw: lock of a future generation");
+                assertEq(l.amount, 0, "withdraw: old-generation lock previewed above 0");
+            } else {
+                out.shares[k] += shares;
+                ++current;
+            }
+        }
+
         uint256 before = cai.balanceOf(actor);
+        vm.recordLogs();
         vm.prank(actor);
         uint256 paid = staking.withdraw(ids);
         uint256 received = cai.balanceOf(actor) - before;
@@ -290,10 +330,40 @@ contract StakingHandler is Test {
         // Each withdrawal leaves the pool at the same or a better tokens-per-share rate, so later
         // locks of the same node are worth at least their preview, and at most 1 wei more each.
         assertGe(paid, expected, "withdraw: paid below preview");
-        assertLe(paid, expected + ids.length, "withdraw: paid above preview");
+        assertLe(paid, expected + current, "withdraw: paid above preview");
+        _checkWithdrawn(ids, node, stale, out);
+        for (uint256 k; k < nOps; ++k) {
+            Pool memory q = _pool(_registered[k]);
+            assertEq(q.unbondingEpoch, pools[k].unbondingEpoch, "withdraw: pool generation moved");
+            assertEq(pools[k].unbondingShares - q.unbondingShares, out.shares[k], "withdraw: pool shares");
+            assertEq(pools[k].unbondingTokens - q.unbondingTokens, out.tokens[k], "withdraw: pool tokens");
+        }
         ghostWithdrawn[actor] += received;
         ghostTotalWithdrawn += received;
-        ghostPoolOps += ids.length;
+        ghostPoolOps += current; // an old-generation lock leaves no dust: it does not touch the pool
+    }
+
+    /// @dev One Withdrawn event per lock, in order: 0 for an old-generation lock; the others' payouts
+    ///      are added to `out.tokens` of their node.
+    function _checkWithdrawn(
+        uint256[] memory ids,
+        uint256[] memory node,
+        bool[] memory stale,
+        PoolExit memory out
+    ) internal {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        uint256 j;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].emitter != address(staking) || logs[i].topics[0] != IStaking.Withdrawn.selector) {
+                continue;
+            }
+            assertEq(uint256(logs[i].topics[2]), ids[j], "withdraw: event lock id");
+            uint256 amount = abi.decode(logs[i].data, (uint256));
+            if (stale[j]) assertEq(amount, 0, "withdraw: old-generation lock paid");
+            else out.tokens[node[j]] += amount;
+            ++j;
+        }
+        assertEq(j, ids.length, "withdraw: one event per lock");
     }
 
     function claim(uint256 actorSeed, uint256 opSeed) external {
@@ -776,14 +846,39 @@ contract StakingHandler is Test {
         ++ghostPoolOps;
     }
 
+    /// @dev Also checks the new lock and the unbonding pool against the model, a new generation of
+    ///      the pool (and its event) included.
     function _doUnstake(address actor, address op, uint256 amount) internal {
         uint256 lockId = staking.lockCount(actor);
         uint256 stakeBefore = staking.stakeOf(op, actor);
+        Pool memory p = _pool(op);
+        bool reset = _poolResets(p);
+        uint256 epoch = p.unbondingEpoch + (reset ? 1 : 0);
+        if (reset) {
+            vm.expectEmit(address(staking));
+            emit IStaking.UnbondingPoolReset(op, epoch);
+        }
         vm.prank(actor);
         assertEq(staking.unstake(op, amount), lockId, "unstake: lock id");
         LockView memory l = staking.locksOf(actor, lockId, 1)[0];
         assertEq(l.unlockAt, block.timestamp + staking.unbondingPeriod(), "unstake: unlockAt");
         assertLe(staking.stakeOf(op, actor) + amount, stakeBefore, "unstake: stake not reduced");
+
+        uint256 poolShares = reset ? 0 : p.unbondingShares;
+        uint256 lockShares_ = Math.mulDiv(amount, poolShares + 1, p.unbondingTokens + 1);
+        Pool memory q = _pool(op);
+        (uint256 shares, uint256 lockEpoch) = staking.rawLock(actor, lockId);
+        assertEq(shares, lockShares_, "unstake: lock shares");
+        assertEq(lockEpoch, epoch, "unstake: lock generation");
+        assertEq(q.unbondingEpoch, epoch, "unstake: pool generation");
+        assertEq(q.unbondingShares, poolShares + lockShares_, "unstake: pool shares");
+        assertEq(q.unbondingTokens, p.unbondingTokens + amount, "unstake: pool tokens");
+        if (reset) {
+            // the first lock of a generation converts 1:1 and owns the whole pool
+            assertEq(l.amount, amount, "unstake: first lock of a new generation not worth its amount");
+            ++_done[keccak256("unbonding pool reset")]; // part of this unstake, not a call of its own
+            ++ghostPoolResets;
+        }
         ++ghostPoolOps;
     }
 
@@ -869,10 +964,17 @@ contract StakingHandler is Test {
         uint256 debtOut = burn * p.accRewardPerShare / PRECISION;
         if (debtOut > uint256(int256(type(int128).max))) return false;
         if (_positionDebt(op, actor) - int256(debtOut) < type(int128).min) return false;
-        uint256 lockShares_ = Math.mulDiv(amount, p.unbondingShares + 1, p.unbondingTokens + 1);
+        // _lock: a pool slashed to zero tokens starts a new generation, with no shares
+        uint256 poolShares = _poolResets(p) ? 0 : p.unbondingShares;
+        uint256 lockShares_ = Math.mulDiv(amount, poolShares + 1, p.unbondingTokens + 1);
         if (lockShares_ == 0) return false; // AmountTooSmall
-        return p.unbondingTokens + amount <= type(uint96).max
-            && p.unbondingShares + lockShares_ <= type(uint128).max;
+        return p.unbondingTokens + amount <= type(uint96).max && poolShares + lockShares_ <= type(uint128).max;
+    }
+
+    /// @dev The next lock on the node starts a new generation of its unbonding pool: the pool has
+    ///      shares but no tokens (slashed to zero), so its locks are worth 0 for good.
+    function _poolResets(Pool memory p) internal pure returns (bool) {
+        return p.unbondingTokens == 0 && p.unbondingShares != 0;
     }
 
     /// @dev Slashed to zero with shares left: Staking refuses new stake (NodePoolDepleted).

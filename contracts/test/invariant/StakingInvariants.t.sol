@@ -12,7 +12,9 @@ import {Pool, StakingLens} from "./StakingLens.sol";
 ///         1. solvency: the balance covers all stake (active + unbonding), all pending rewards and
 ///            commission, and the emission still committed (unallocated + rest of the stream);
 ///         2. per node, the stakers' stakes add up to the node's stake up to rounding dust, shares
-///            add up exactly, and likewise for the unbonding pool and its locks;
+///            add up exactly, and likewise for the unbonding pool and the locks of its current
+///            generation (locks of an earlier one, slashed to zero, are worth 0 and hold no
+///            shares of it);
 ///         3. rewards paid out (plus those still pending) never exceed rewards funded;
 ///         4. nobody gets back more principal than they put in; total out <= in + funded - slashed;
 ///         5. exact token conservation against the ghost ledger: what Staking holds plus what it
@@ -159,6 +161,65 @@ contract StakingInvariantsTest is StakingFixture {
         );
     }
 
+    // ================================================================= regressions
+
+    /// @dev A shrunk failing sequence, replayed: a lock on a node whose owner's stake (all of its
+    ///      active pool) was taken by slashOwnerStake, a 100% slash (unbonding pool: 0 tokens,
+    ///      5e22 shares), the owner's top-up and unjail. The exit then unstaked 20,000 CAI into
+    ///      that pool for 20,000e18 * (5e22 + 1) shares, beyond uint128: the stake was stuck.
+    ///      The pool must now start a new generation and everyone must get out.
+    function test_Regression_ExitAfterFullSlashOfTheUnbondingPool() public {
+        handler.register(86400, 300, 8000000000000000000000, 1, 2500);
+        handler.register(
+            1,
+            92369852031374640035053102377658082044629852873438325883148748836028567239,
+            2835935599470091879676491783512648800742226450685303984557997478475278,
+            936033,
+            818708329572194107117005617150407276794
+        );
+        handler.register(
+            0, 1969, 153686816607279559, 356, 795886492246963392963957068971686560493687800876098624694779994
+        );
+        handler.slashOwnerStake(4289893002, 25593643037037027306833498315777522473);
+        handler.register(
+            747067614682438164745812514639097543353512497173388954541,
+            194082016577360537766,
+            19846918741649575093297416156766144188501956452542871820518641,
+            1372,
+            1234995978472
+        );
+        handler.register(
+            4027709135496679307041616761669387216168560492225234,
+            1,
+            37561816057886490067036317691850751,
+            8143143267129299056174907404760909895710963048856118161963749461232528,
+            1094948756663345011841604201423324525869855665297931728105181644182368329
+        );
+        handler.register(
+            31353567027040267488734402213596551395012441131741375146769153951966030986416,
+            900000000000000000000,
+            20492,
+            3488,
+            1000000000
+        );
+        handler.register(19541, 300000000000000000000000, 18436, 20068, 50000000000000000000000);
+        handler.register(
+            2988100090619722795071199785337534811997476508066495771205656523917,
+            25800199185238750069474002663025603473905744593473854498676766594699085,
+            911468375664107152952563593395,
+            59318595322895172712894436810749225412060641724511137,
+            177552278422998835716839390260379679687048474094661018921975822286111728112
+        );
+        handler.register(101000000000000000000, 6245, 1, 20943, 5976);
+        handler.unstake(2140, 22571, 5000);
+        handler.slash(8550000000000000000000, 2972992112);
+        handler.warp(5439998000000000000789961);
+        handler.unjail(123456789, 22752);
+        assertEq(handler.ghostPoolResets(), 0, "reset before the exit");
+        afterInvariant();
+        assertEq(handler.ghostPoolResets(), 1, "the exit did not start a new generation");
+    }
+
     // ================================================================= checks
 
     function _checkSolvency() internal view {
@@ -185,7 +246,8 @@ contract StakingInvariantsTest is StakingFixture {
     ///      up to at most S(T+1)/(S+1) = T - (T-S)/(S+1) < T + 1, hence <= T. The shortfall is the
     ///      h floors (h = holders, < 1 wei each) plus the value of the virtual share,
     ///      (T+1)/(S+1) - 1: T - sum < h + (T+1)/(S+1) - 1 < h + floor((T+1)/(S+1)).
-    ///      The same holds for the unbonding pool with h = live locks.
+    ///      The same holds for the unbonding pool with h = live locks of its current generation
+    ///      (the lens values the others at 0, as withdraw pays them).
     function _checkPools() internal view {
         address[] memory ops = handler.registered();
         address[] memory actors = handler.allActors();

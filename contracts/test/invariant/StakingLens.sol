@@ -19,6 +19,7 @@ struct Pool {
     uint256 rewardPerTokenPaid;
     uint256 unbondingTokens;
     uint256 unbondingShares;
+    uint256 unbondingEpoch;
     uint256 commissionAccrued;
     uint40 jailedUntil;
 }
@@ -46,12 +47,19 @@ contract StakingLens is Staking {
         p.rewardPerTokenPaid = n.rewardPerTokenPaid;
         p.unbondingTokens = n.unbondingTokens;
         p.unbondingShares = n.unbondingShares;
+        p.unbondingEpoch = n.unbondingEpoch;
         p.commissionAccrued = n.commissionAccrued;
         p.jailedUntil = n.jailedUntil;
     }
 
     function rawPosition(address operator, address staker) external view returns (uint256, int256) {
         return (_positions[operator][staker].shares, _positions[operator][staker].rewardDebt);
+    }
+
+    /// @notice A lock's raw shares and the generation of its node's unbonding pool they belong to.
+    function rawLock(address staker, uint256 id) external view returns (uint256 shares, uint256 epoch) {
+        Lock storage l = _locks[staker][id];
+        return (l.shares, l.epoch);
     }
 
     // Aggregates for the invariants, so that a check is a few calls instead of hundreds. They use
@@ -96,8 +104,9 @@ contract StakingLens is Staking {
         }
     }
 
-    /// @notice Per operator of `operators`, the live locks of `stakers` on it: their value, raw
-    ///         shares and number.
+    /// @notice Per operator of `operators`, the live locks of `stakers` on it: their value (0 for a
+    ///         lock of an earlier generation of the pool), and the raw shares and number of those of
+    ///         the pool's current generation (the only ones its share count includes).
     function lockTotals(address[] calldata operators, address[] calldata stakers)
         external
         view
@@ -111,11 +120,11 @@ contract StakingLens is Staking {
             for (uint256 id; id < locks.length; ++id) {
                 Lock memory l = locks[id];
                 if (l.shares == 0) continue;
-                address operator = _operators[uint8(l.role)][l.nodeIndex];
+                (address operator, uint256 v) = _lockValue(l);
                 uint256 k;
                 while (operators[k] != operator) ++k; // reverts (out of bounds) on an unknown node
-                Node storage n = _nodes[operator];
-                value[k] += _toTokens(l.shares, n.unbondingTokens, n.unbondingShares);
+                value[k] += v;
+                if (l.epoch != _nodes[operator].unbondingEpoch) continue;
                 shares[k] += l.shares;
                 ++count[k];
             }
@@ -128,8 +137,8 @@ contract StakingLens is Staking {
         for (uint256 id; id < locks.length; ++id) {
             Lock memory l = locks[id];
             if (l.shares == 0) continue;
-            Node storage n = _nodes[_operators[uint8(l.role)][l.nodeIndex]];
-            value += _toTokens(l.shares, n.unbondingTokens, n.unbondingShares);
+            (, uint256 v) = _lockValue(l);
+            value += v;
         }
     }
 }

@@ -5390,6 +5390,25 @@ export const stakingAbi = [
   },
   {
     type: "event",
+    name: "UnbondingPoolReset",
+    inputs: [
+      {
+        name: "operator",
+        type: "address",
+        indexed: true,
+        internalType: "address",
+      },
+      {
+        name: "epoch",
+        type: "uint256",
+        indexed: false,
+        internalType: "uint256",
+      },
+    ],
+    anonymous: false,
+  },
+  {
+    type: "event",
     name: "Unjailed",
     inputs: [
       {
