@@ -63,21 +63,26 @@ export interface LoadAccountOptions {
  * count as unset.
  */
 export async function loadAccount(options: LoadAccountOptions = {}): Promise<LocalAccount> {
+  return privateKeyToAccount(await loadPrivateKey(options));
+}
+
+/** The private key {@link loadAccount} would use, for signers that need the raw key (fast paths). */
+export async function loadPrivateKey(options: LoadAccountOptions = {}): Promise<Hex> {
   const env = options.env ?? process.env;
   const prompt = options.prompt ?? (process.stdin.isTTY ? (question) => promptPassword(question) : undefined);
-  if (options.keystore !== undefined) return accountFromKeystore(options.keystore, env, prompt);
+  if (options.keystore !== undefined) return keyFromKeystore(options.keystore, env, prompt);
   const privateKey = env[PRIVATE_KEY_ENV];
-  if (privateKey) return privateKeyToAccount(parsePrivateKey(privateKey, PRIVATE_KEY_ENV));
+  if (privateKey) return parsePrivateKey(privateKey, PRIVATE_KEY_ENV);
   const keystore = env[KEYSTORE_ENV];
-  if (keystore) return accountFromKeystore(keystore, env, prompt);
+  if (keystore) return keyFromKeystore(keystore, env, prompt);
   throw new NoKeyError();
 }
 
-async function accountFromKeystore(
+async function keyFromKeystore(
   path: string,
   env: NodeJS.ProcessEnv,
   prompt: PasswordPrompt | undefined,
-): Promise<LocalAccount> {
+): Promise<Hex> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -96,7 +101,7 @@ async function accountFromKeystore(
     password = await prompt(`Password for keystore ${path}: `);
   }
   try {
-    return privateKeyToAccount(await decryptKeystore(text, password));
+    return await decryptKeystore(text, password);
   } catch (error) {
     if (error instanceof KeystoreFormatError) throw new KeystoreFormatError(error.field, error.problem, path);
     throw error;

@@ -4,13 +4,14 @@ import {
   type Deployment,
   type ErrorContext,
   explainError,
-  loadAccount,
+  loadPrivateKey,
   PasswordUnavailableError,
   type RoostContracts,
   readDeployment,
   roostContracts,
 } from "@roost/chain";
-import type { Hash, LocalAccount, PublicClient, TransactionReceipt } from "viem";
+import type { Hash, Hex, LocalAccount, PublicClient, TransactionReceipt } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { type Io, toJson, UsageError } from "./output.js";
 
 /**
@@ -64,10 +65,16 @@ export class Context {
   }
 
   async account(): Promise<LocalAccount> {
+    this.#account ??= privateKeyToAccount(await this.privateKey());
+    return this.#account;
+  }
+
+  /** The signing key itself, for nodes that sign at high rates (the coordinator's receipts). */
+  privateKey(): Promise<Hex> {
     const { keystore } = this.options;
     const env = { ...this.io.env };
     if (env.ROOST_KEYSTORE) env.ROOST_KEYSTORE = resolve(this.io.cwd, env.ROOST_KEYSTORE);
-    this.#account ??= await loadAccount({
+    return loadPrivateKey({
       ...(keystore ? { keystore: resolve(this.io.cwd, keystore) } : {}),
       env,
       // Only `io` may ask for a password: without a terminal there, say what to set instead.
@@ -78,7 +85,6 @@ export class Context {
             new PasswordUnavailableError("set ROOST_KEYSTORE_PASSWORD, or run in a terminal to be asked"),
           )),
     });
-    return this.#account;
   }
 
   publicClient(): PublicClient {

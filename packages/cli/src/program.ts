@@ -1,5 +1,6 @@
 import { explainError, RoostError } from "@roost/chain";
 import { Command, CommanderError } from "commander";
+import { coordinatorCommands } from "./commands/coordinator.js";
 import { deployCommands } from "./commands/deploy.js";
 import { devnetCommands } from "./commands/devnet.js";
 import { faucetCommands } from "./commands/faucet.js";
@@ -60,11 +61,12 @@ Examples:
   registerCommands(program, context);
   viewCommands(program, context);
   keysCommands(program, context);
-  for (const command of program.commands) {
+  coordinatorCommands(program, context, untilStopped);
+  const configure = (command: Command) => {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-    for (const sub of command.commands)
-      sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  }
+    for (const sub of command.commands) configure(sub);
+  };
+  for (const command of program.commands) configure(command);
   return program;
 }
 

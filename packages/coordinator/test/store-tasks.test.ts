@@ -211,12 +211,23 @@ describe("lease", () => {
 });
 
 describe("lease expiry", () => {
+  it("releases a lease without spending an attempt, only for its holder", () => {
+    const { tasks, keyId } = setup();
+    const { id } = tasks.enqueue(chatTask(keyId, { maxAttempts: 1 }));
+    leaseOne(tasks, 1_000);
+    expect(tasks.release(id, OTHER, 1_100)).toBe(false);
+    expect(tasks.release(id, MINER, 1_100)).toBe(true);
+    expect(tasks.get(id)).toMatchObject({ status: "queued", attempts: 0, leasedTo: null, updatedAt: 1_100 });
+    expect(tasks.release(id, MINER, 1_200)).toBe(false);
+    expect(leaseOne(tasks, 1_300)).toMatchObject({ id, attempts: 1 }); // its only attempt is still there
+  });
+
   it("requeues expired leases and fails a task after maxAttempts", () => {
     const { tasks, keyId } = setup();
     const { id } = tasks.enqueue(chatTask(keyId, { maxAttempts: 2 }));
     leaseOne(tasks, 1_000);
-    expect(tasks.requeueExpired(1_999)).toEqual({ requeued: [], failed: [] });
-    expect(tasks.requeueExpired(2_000)).toEqual({ requeued: [id], failed: [] });
+    expect(tasks.requeueExpired(1_999)).toEqual({ requeued: [], failed: [], holders: {} });
+    expect(tasks.requeueExpired(2_000)).toEqual({ requeued: [id], failed: [], holders: { [id]: MINER } });
     expect(tasks.get(id)).toMatchObject({
       status: "queued",
       attempts: 1,
@@ -229,7 +240,7 @@ describe("lease expiry", () => {
     expect(() => tasks.complete(id, MINER, { ...RESULT, payload: {}, completedAt: 3_001 })).toThrow(
       NotLeaseHolderError,
     );
-    expect(tasks.requeueExpired(4_000)).toEqual({ requeued: [], failed: [id] });
+    expect(tasks.requeueExpired(4_000)).toEqual({ requeued: [], failed: [id], holders: { [id]: OTHER } });
     expect(tasks.get(id)).toMatchObject({
       status: "failed",
       attempts: 2,
@@ -248,7 +259,7 @@ describe("lease expiry", () => {
     expect(tasks.extendLease(randomTaskId(), MINER, 5_000, 1_500)).toBe(false);
     expect(tasks.extendLease(id, MINER, 5_000, 1_500)).toBe(true);
     expect(tasks.get(id)?.leaseExpiresAt).toBe(6_500);
-    expect(tasks.requeueExpired(2_000)).toEqual({ requeued: [], failed: [] });
+    expect(tasks.requeueExpired(2_000)).toMatchObject({ requeued: [], failed: [] });
     expect(tasks.extendLease(id, MINER, 5_000, 6_500)).toBe(false); // already ran out
     expect(tasks.requeueExpired(6_500).requeued).toEqual([id]);
   });
@@ -276,7 +287,7 @@ describe("complete", () => {
     );
     expect(() => tasks.fail(id, MINER, "late", 1_200)).toThrow(AlreadyCompletedError);
     expect(tasks.extendLease(id, MINER, 1_000, 1_200)).toBe(false);
-    expect(tasks.requeueExpired(10_000)).toEqual({ requeued: [], failed: [] });
+    expect(tasks.requeueExpired(10_000)).toMatchObject({ requeued: [], failed: [] });
     expect(() => tasks.complete(randomTaskId(), MINER, { ...RESULT, payload, completedAt: 1 })).toThrow(
       TaskNotFoundError,
     );
@@ -338,7 +349,7 @@ describe("fail and streams", () => {
     expect(tasks.get(started.id)?.firstTokenSent).toBe(true);
 
     expect(tasks.fail(started.id, MINER, "connection reset", 1_500)).toMatchObject({ status: "failed" });
-    expect(tasks.requeueExpired(2_000)).toEqual({ requeued: [fresh.id], failed: [expiring.id] });
+    expect(tasks.requeueExpired(2_000)).toMatchObject({ requeued: [fresh.id], failed: [expiring.id] });
     expect(tasks.get(expiring.id)?.error).toBe("lease expired after streaming began");
   });
 });

@@ -2,3 +2,4 @@ export * from "./canonical.js";
 export * from "./eip712.js";
 export * from "./generated/abis.js";
 export * from "./signing.js";
+export * from "./tasks.js";

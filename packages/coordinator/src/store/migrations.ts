@@ -83,6 +83,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX miner_sessions_expiry ON miner_sessions (expires_at);
     `,
   },
+  {
+    version: 3,
+    name: "miner earnings",
+    sql: `
+      -- What each miner has earned here in total (the cumulative amount of its Receipts). Amounts are
+      -- CAI base units as decimal TEXT (a uint256 does not fit an INTEGER), canonical: no sign, no
+      -- leading zero, at most 78 digits.
+      CREATE TABLE miner_earnings (
+        miner TEXT PRIMARY KEY CHECK (length(miner) = 42),
+        cumulative TEXT NOT NULL CHECK (
+          length(cumulative) BETWEEN 1 AND 78 AND cumulative NOT GLOB '*[^0-9]*'
+          AND (cumulative = '0' OR cumulative NOT GLOB '0*')),
+        tasks INTEGER NOT NULL CHECK (tasks >= 0),
+        -- The latest signed Receipt and the cumulative amount it is for (stale once that differs).
+        receipt_amount TEXT,
+        receipt_signature TEXT,
+        updated_at INTEGER NOT NULL,
+        CHECK ((receipt_amount IS NULL) = (receipt_signature IS NULL))
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

@@ -20,6 +20,11 @@ export const TASK_SQL = {
       WHERE status = 'queued' AND model IN (SELECT value FROM json_each(:models))
       ORDER BY created_at, seq LIMIT :limit)
     RETURNING ${TASK_COLUMNS}`,
+  // The dispatcher's stake-weighted choice: one queued task to one chosen miner.
+  assign: `UPDATE tasks SET status = 'leased', leased_to = :miner, lease_expires_at = :expiresAt,
+      attempts = attempts + 1, updated_at = :now
+    WHERE id = :id AND status = 'queued'
+    RETURNING ${TASK_COLUMNS}`,
   extend: `UPDATE tasks SET lease_expires_at = :expiresAt, updated_at = :now
     WHERE id = :id AND status = 'leased' AND leased_to = :miner AND lease_expires_at > :now`,
   complete: `UPDATE tasks SET status = 'completed', result_hash = :resultHash, signature = :signature,
@@ -31,6 +36,12 @@ export const TASK_SQL = {
   fail: `UPDATE tasks SET status = :status, error = :error, updated_at = :now,
       leased_to = CASE WHEN :status = 'queued' THEN NULL ELSE leased_to END,
       lease_expires_at = CASE WHEN :status = 'queued' THEN NULL ELSE lease_expires_at END
+    WHERE id = :id AND status = 'leased' AND leased_to = :miner
+    RETURNING ${TASK_COLUMNS}`,
+  expiredHolders: "SELECT id, leased_to FROM tasks WHERE status = 'leased' AND lease_expires_at <= :now",
+  // A miner hung up before it saw the task: back to the queue without spending an attempt.
+  release: `UPDATE tasks SET status = 'queued', leased_to = NULL, lease_expires_at = NULL,
+      attempts = attempts - 1, updated_at = :now
     WHERE id = :id AND status = 'leased' AND leased_to = :miner
     RETURNING ${TASK_COLUMNS}`,
   // SET expressions all see the row's old values, so FINAL_ATTEMPT is evaluated before the update.

@@ -69,6 +69,8 @@ export interface ExpiredLeases {
   requeued: Hex[];
   /** Out of attempts, or a stream that had already sent tokens. */
   failed: Hex[];
+  /** The miner whose lease ran out, for each task above. */
+  holders: Record<Hex, string>;
 }
 
 const MAX_ATTEMPTS_LIMIT = 100;
@@ -158,6 +160,14 @@ export class TaskStore {
     return rows.map(taskFromRow);
   }
 
+  /** Leases one queued task to `miner`; undefined when the task is not (or no longer) queued. */
+  assign(id: string, miner: string, leaseMs: number, now: number): Task | undefined {
+    nonEmpty(miner, "miner", 200);
+    const expiresAt = millis(now, "now") + positive(leaseMs, "leaseMs");
+    const rows = this.#sql.assign.all({ id: id.toLowerCase(), miner, expiresAt, now }) as TaskRow[];
+    return rows[0] === undefined ? undefined : taskFromRow(rows[0]);
+  }
+
   /** Pushes an unexpired lease held by `miner` to now + leaseMs; false if the miner does not hold one. */
   extendLease(id: string, miner: string, leaseMs: number, now: number): boolean {
     const expiresAt = millis(now, "now") + positive(leaseMs, "leaseMs");
@@ -165,10 +175,12 @@ export class TaskStore {
   }
 
   /**
-   * Records the result of a task leased to `miner`; accepted exactly once.
+   * Records the result of a task leased to `miner`; accepted exactly once. `inSameTransaction` runs
+   * inside the same transaction (crediting the miner), so a result is recorded and paid together or not
+   * at all.
    * @throws TaskNotFoundError, AlreadyCompletedError, NotLeaseHolderError, LeaseExpiredError
    */
-  complete(id: string, miner: string, result: CompleteInput): Task {
+  complete(id: string, miner: string, result: CompleteInput, inSameTransaction?: (task: Task) => void): Task {
     const taskId = id.toLowerCase();
     const resultHash = bytes32(result.resultHash, "resultHash");
     const signature = hexBytes(result.signature, "signature");
@@ -180,7 +192,9 @@ export class TaskStore {
         throw new LeaseExpiredError(taskId, row.lease_expires_at ?? completedAt);
       }
       const params = { id: taskId, miner, resultHash, signature, payload: bytes, encoding, completedAt };
-      return taskFromRow(single(this.#sql.complete.all(params) as TaskRow[], taskId));
+      const task = taskFromRow(single(this.#sql.complete.all(params) as TaskRow[], taskId));
+      inSameTransaction?.(task);
+      return task;
     });
   }
 
@@ -207,14 +221,24 @@ export class TaskStore {
   /** Ends every lease that ran out by `now`: requeued, or failed when out of attempts. */
   requeueExpired(now: number): ExpiredLeases {
     millis(now, "now");
-    const rows = this.#db.immediate(
-      () => this.#sql.requeueExpired.all({ now }) as { id: Hex; status: TaskStatus; seq: number }[],
-    );
+    const { holders, rows } = this.#db.immediate(() => ({
+      holders: this.#sql.expiredHolders.all({ now }) as { id: Hex; leased_to: string }[],
+      rows: this.#sql.requeueExpired.all({ now }) as { id: Hex; status: TaskStatus; seq: number }[],
+    }));
     rows.sort((a, b) => a.seq - b.seq);
     return {
       requeued: rows.filter((row) => row.status === "queued").map((row) => row.id),
       failed: rows.filter((row) => row.status === "failed").map((row) => row.id),
+      holders: Object.fromEntries(holders.map((row) => [row.id, row.leased_to])),
     };
+  }
+
+  /**
+   * The holder gives a task back before working on it (it hung up before receiving it): queued again
+   * without spending an attempt. False if `miner` does not hold the task's lease.
+   */
+  release(id: string, miner: string, now: number = Date.now()): boolean {
+    return this.#sql.release.all({ id: id.toLowerCase(), miner, now: millis(now, "now") }).length === 1;
   }
 
   /** Marks that the first streamed token of a leased task reached the client; true if newly marked. */

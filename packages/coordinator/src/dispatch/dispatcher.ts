@@ -1,0 +1,210 @@
+import type { Address } from "viem";
+import { cryptoRandom, type Random, WeightedSampler } from "../scheduling/weighted-sampler.js";
+import type { Task } from "../store/task-record.js";
+import type { TaskStore } from "../store/tasks.js";
+import { MinerPresence, type PollRequest } from "./presence.js";
+import type { TaskEvents } from "./task-events.js";
+
+/** How the dispatcher sees the chain: who may work and with what weight (the MinerRegistry). */
+export interface StakeView {
+  eligible(operator: Address): boolean;
+  /** Sampling weight, proportional to stake; 0 = never chosen. */
+  weight(operator: Address): number;
+}
+
+export interface DispatcherOptions {
+  tasks: TaskStore;
+  events: TaskEvents;
+  stakes: StakeView;
+  /** Lease length; a miner extends it with progress calls. Default 30 s. */
+  leaseMs?: number;
+  /** How long a miner that failed a task or let a lease lapse gets no work. Default 10 s. */
+  cooldownMs?: number;
+  /** A miner counts as online this long after its last poll. Default 60 s. */
+  onlineMs?: number;
+  random?: Random;
+  now?: () => number;
+}
+
+interface Waiter {
+  miner: Address;
+  request: PollRequest;
+  resolve: (tasks: Task[]) => void;
+}
+
+/**
+ * Hands tasks to miners. Miners long-poll; a miner waiting with a free slot is in a stake-weighted
+ * sampler, and each new or requeued task goes to one of the waiting miners that serve its model, drawn
+ * with probability proportional to stake (O(log n)). When no miner waits, the task stays queued in the
+ * store and the next miner to poll takes the oldest queued tasks it can serve.
+ */
+export class Dispatcher {
+  readonly presence: MinerPresence;
+  readonly leaseMs: number;
+  readonly #tasks: TaskStore;
+  readonly #events: TaskEvents;
+  readonly #stakes: StakeView;
+  readonly #cooldownMs: number;
+  readonly #random: Random;
+  readonly #now: () => number;
+  readonly #waiting = new WeightedSampler<Address>();
+  readonly #waiters = new Map<Address, Waiter>();
+  readonly #coolUntil = new Map<Address, number>();
+  /** Miners that already failed a task, so its next attempt prefers someone else. */
+  readonly #tried = new Map<string, Set<Address>>();
+  #closed = false;
+
+  constructor(options: DispatcherOptions) {
+    this.#tasks = options.tasks;
+    this.#events = options.events;
+    this.#stakes = options.stakes;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.#cooldownMs = options.cooldownMs ?? 10_000;
+    this.#random = options.random ?? cryptoRandom;
+    this.#now = options.now ?? Date.now;
+    this.presence = new MinerPresence(options.onlineMs ?? 60_000, this.#now);
+  }
+
+  /** A task was just stored as queued (new, or back from a miner): offer it to a waiting miner. */
+  offer(task: Task): void {
+    if (this.#closed || task.status !== "queued" || this.#waiting.size === 0) return;
+    const tried = this.#tried.get(task.id);
+    const serves = (miner: Address) => {
+      const waiter = this.#waiters.get(miner);
+      return (waiter?.request.models.includes(task.model) ?? false) && !this.#cooling(miner);
+    };
+    const miner =
+      this.#waiting.sampleWhere((key) => serves(key) && !tried?.has(key), this.#random) ??
+      (tried === undefined ? undefined : this.#waiting.sampleWhere(serves, this.#random));
+    if (miner === undefined) return;
+    const leased = this.#tasks.assign(task.id, miner, this.leaseMs, this.#now());
+    if (leased === undefined) return; // taken meanwhile by a polling miner
+    this.#hand(miner, [leased]);
+  }
+
+  /**
+   * A miner asks for up to `request.slots` tasks of `request.models`. Answers at once with queued
+   * tasks, else waits up to `waitMs` for one to be offered; [] on timeout, abort or shutdown.
+   */
+  async poll(miner: Address, request: PollRequest, waitMs: number, signal?: AbortSignal): Promise<Task[]> {
+    this.presence.seen(miner, request);
+    this.#release(miner); // a newer poll replaces an older one
+    if (this.#closed || request.slots === 0 || !this.#stakes.eligible(miner)) return [];
+    if (!this.#cooling(miner) && request.models.length > 0) {
+      const leased = this.#tasks.lease({
+        miner,
+        models: request.models,
+        limit: request.slots,
+        leaseMs: this.leaseMs,
+        now: this.#now(),
+      });
+      if (leased.length > 0) {
+        for (const task of leased) this.#events.emit({ type: "leased", task });
+        return leased;
+      }
+    }
+    if (waitMs <= 0 || signal?.aborted) return [];
+    // A cooling miner's poll ends with its cooldown, so its next poll takes the work queued meanwhile.
+    const wait = Math.min(waitMs, this.#cooldownLeft(miner) || waitMs);
+    return new Promise<Task[]>((resolve) => {
+      const timer = setTimeout(() => this.#release(miner), wait);
+      const onAbort = () => this.#release(miner);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const waiter: Waiter = {
+        miner,
+        request,
+        resolve: (tasks) => {
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", onAbort);
+          resolve(tasks);
+        },
+      };
+      this.#waiters.set(miner, waiter);
+      this.#waiting.set(miner, this.#stakes.weight(miner));
+    });
+  }
+
+  /** The miner failed a task or let its lease lapse: no work for it for a while. */
+  cooldown(miner: Address, taskId?: string): void {
+    this.#coolUntil.set(miner, this.#now() + this.#cooldownMs);
+    if (taskId === undefined) return;
+    const id = taskId.toLowerCase();
+    let tried = this.#tried.get(id);
+    if (tried === undefined) {
+      tried = new Set();
+      this.#tried.set(id, tried);
+    }
+    tried.add(miner);
+  }
+
+  /** The task reached a final state: forget the per-task bookkeeping. */
+  settled(taskId: string): void {
+    this.#tried.delete(taskId.toLowerCase());
+  }
+
+  /** Re-reads a miner's stake weight (after a registry change). */
+  reweigh(miner: Address): void {
+    if (!this.#waiters.has(miner)) return;
+    if (this.#stakes.eligible(miner)) this.#waiting.set(miner, this.#stakes.weight(miner));
+    else this.#release(miner);
+  }
+
+  /** Ends expired leases: requeued tasks are offered again, failed ones announced. */
+  sweep(): { requeued: number; failed: number } {
+    const { requeued, failed, holders } = this.#tasks.requeueExpired(this.#now());
+    // A miner that let a lease lapse is cooled down first, so the task's next offer skips it.
+    for (const [id, miner] of Object.entries(holders)) this.cooldown(miner as Address, id);
+    for (const id of failed) {
+      const task = this.#tasks.get(id);
+      if (task === undefined) continue;
+      this.settled(id);
+      this.#events.emit({ type: "failed", task });
+    }
+    for (const id of requeued) {
+      this.#events.emit({ type: "requeued", taskId: id, reason: "lease expired" });
+      const task = this.#tasks.get(id);
+      if (task !== undefined) this.offer(task);
+    }
+    return { requeued: requeued.length, failed: failed.length };
+  }
+
+  /** Miners waiting in a long poll right now. */
+  get waiting(): number {
+    return this.#waiters.size;
+  }
+
+  /** Answers every waiting poll with no task and takes no more. */
+  close(): void {
+    this.#closed = true;
+    for (const miner of [...this.#waiters.keys()]) this.#release(miner);
+  }
+
+  #hand(miner: Address, tasks: Task[]): void {
+    const waiter = this.#waiters.get(miner);
+    this.#waiters.delete(miner);
+    this.#waiting.delete(miner);
+    for (const task of tasks) this.#events.emit({ type: "leased", task });
+    waiter?.resolve(tasks);
+  }
+
+  #release(miner: Address): void {
+    const waiter = this.#waiters.get(miner);
+    if (waiter === undefined) return;
+    this.#waiters.delete(miner);
+    this.#waiting.delete(miner);
+    waiter.resolve([]);
+  }
+
+  /** Milliseconds of cooldown left; 0 when the miner may work. */
+  #cooldownLeft(miner: Address): number {
+    return this.#cooling(miner) ? (this.#coolUntil.get(miner) as number) - this.#now() : 0;
+  }
+
+  #cooling(miner: Address): boolean {
+    const until = this.#coolUntil.get(miner);
+    if (until === undefined) return false;
+    if (until > this.#now()) return true;
+    this.#coolUntil.delete(miner);
+    return false;
+  }
+}

@@ -1,0 +1,136 @@
+import { mkdirSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { dirname } from "node:path";
+import { createRoostClients, type Deployment, Role, roostContracts, Status } from "@roost/chain";
+import type { FastifyInstance } from "fastify";
+import type { Hex } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
+import { MinerRegistry } from "../chain/registry.js";
+import type { CoordinatorConfig } from "../config.js";
+import { EscrowWatch } from "../payments/escrow-watch.js";
+import { buildServer, closeServer } from "../server.js";
+import type { CoordinatorServices } from "../services.js";
+import { openDatabase } from "../store/database.js";
+import { createServices } from "./create-services.js";
+
+export interface StartCoordinatorOptions {
+  config: CoordinatorConfig;
+  deployment: Deployment;
+  rpcUrls: string[];
+  /** The coordinator operator's private key (never logged). */
+  operatorKey: Hex;
+  /** Fastify/pino logger options; false for silence (tests). Default: JSON lines at level info. */
+  logger?: boolean | { level: string };
+}
+
+export interface CoordinatorNode {
+  /** http://host:port the server listens on. */
+  url: string;
+  services: CoordinatorServices;
+  server: FastifyInstance;
+  registry: MinerRegistry;
+  /** Stops taking work, answers waiting polls, finishes in-flight requests, closes the database. */
+  stop(): Promise<void>;
+}
+
+const SWEEP_MS = 1_000;
+const PURGE_MS = 60_000;
+
+/**
+ * Starts a coordinator: loads the miners from Staking, opens the queue, and serves the app, miner and
+ * ops APIs. Tasks left queued or leased by a previous run (even one killed with -9) resume: queued
+ * ones go to the next polling miner, leased ones to another miner when their lease runs out.
+ */
+export async function startCoordinator(options: StartCoordinatorOptions): Promise<CoordinatorNode> {
+  const { config, deployment } = options;
+  const operator = privateKeyToAddress(options.operatorKey);
+  const { publicClient } = createRoostClients({ chainId: deployment.chainId, rpcUrls: options.rpcUrls });
+  let onMinerChange: (operator: `0x${string}`) => void = () => {};
+  const registry = new MinerRegistry({
+    deployment,
+    publicClient,
+    onChange: (miner) => onMinerChange(miner.operator),
+  });
+  await registry.start();
+
+  mkdirSync(dirname(config.database), { recursive: true });
+  const db = openDatabase(config.database, { synchronous: config.synchronous });
+  let escrow: EscrowWatch | undefined;
+  const services = createServices({
+    config,
+    db,
+    chain: registry,
+    operatorKey: options.operatorKey,
+    chainId: deployment.chainId,
+    contracts: deployment.contracts,
+    escrow: () => (escrow as EscrowWatch).status(),
+  });
+  onMinerChange = (miner) => services.dispatcher.reweigh(miner);
+
+  const server = buildServer(services, {
+    logger:
+      options.logger === false
+        ? false
+        : {
+            level: options.logger === true || options.logger === undefined ? "info" : options.logger.level,
+            redact: ["req.headers.authorization"],
+          },
+  });
+  const log = server.log;
+  escrow = new EscrowWatch({
+    publicClient,
+    escrow: deployment.contracts.PaymentEscrow,
+    coordinator: operator,
+    earnings: services.earnings,
+    intervalMs: config.escrowCheckMs,
+    onWarning: (message, figures) => {
+      const fields = {
+        deposit: figures.deposit.toString(),
+        owed: figures.owed.toString(),
+        state: figures.state,
+      };
+      if (figures.state === "ok") log.info(fields, message);
+      else log.warn(fields, message);
+    },
+    onError: (error) => log.warn({ err: error }, "escrow check failed"),
+  });
+  const [role, status] = await roostContracts(deployment, publicClient).staking.read.nodeState([operator]);
+  if (role !== Role.Coordinator || status !== Status.Active) {
+    log.warn(
+      { operator },
+      "this operator is not an active registered coordinator: miners can log in, but PaymentEscrow will not pay its receipts; run roost register coordinator",
+    );
+  }
+
+  const sweep = setInterval(() => {
+    try {
+      services.dispatcher.sweep();
+    } catch (error) {
+      log.error({ err: error }, "lease sweep failed");
+    }
+  }, SWEEP_MS);
+  const purge = setInterval(() => services.sessions.purgeExpired(), PURGE_MS);
+  sweep.unref();
+  purge.unref();
+  escrow.start();
+
+  await server.listen({ host: config.host, port: config.port });
+  const port = (server.server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  log.info({ url, operator, miners: registry.miners().length }, "coordinator listening");
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      services.dispatcher.close();
+      clearInterval(sweep);
+      clearInterval(purge);
+      await escrow?.stop();
+      await closeServer(server);
+      await registry.stop();
+      db.close();
+    })();
+    return stopping;
+  };
+  return { url, services, server, registry, stop };
+}

@@ -1,0 +1,44 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { appApi } from "./api/app/index.js";
+import { installErrorHandlers } from "./api/errors.js";
+import { minerApi } from "./api/miner-api.js";
+import { opsApi } from "./api/ops-api.js";
+import type { CoordinatorServices } from "./services.js";
+
+export interface ServerOptions {
+  /** Fastify's logger option: false for none, or pino options; secrets never reach it (see redact). */
+  logger?: FastifyServerOptions["logger"];
+}
+
+/** The coordinator's HTTP server: the app API, the miner API and the ops routes on one port. */
+export function buildServer(services: CoordinatorServices, options: ServerOptions = {}): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: services.limits.bodyLimit,
+    // Long-polls and streams hold connections open; Fastify must not cut them.
+    requestTimeout: 0,
+    // Answer the many small requests without Nagle delays.
+    forceCloseConnections: "idle",
+    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
+  });
+  installErrorHandlers(app);
+  app.register(appApi, { services });
+  app.register(minerApi, { services });
+  app.register(opsApi, { services });
+  return app;
+}
+
+/**
+ * Stops `app`: no new connections, requests in flight may finish for `graceMs`, then every connection
+ * is cut. Node 20 leaves a keep-alive connection that never sent a request (what fetch keeps after an
+ * aborted long-poll) open forever, so waiting for close() alone can hang a shutdown.
+ */
+export async function closeServer(app: FastifyInstance, graceMs = 5_000): Promise<void> {
+  const closed = app.close();
+  const timer = setTimeout(() => app.server.closeAllConnections(), graceMs);
+  try {
+    await closed;
+  } finally {
+    clearTimeout(timer);
+  }
+}
