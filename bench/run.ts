@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, written to bench/RESULTS.md. Needs `npm run build` first.
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { benchCoordinator } from "./coordinator.js";
 import { benchDevnet } from "./devnet.js";
 import { gasReport } from "./gas.js";
 import { benchSampler } from "./sampler.js";
@@ -14,6 +15,8 @@ console.log("timing roost devnet (cold and warm starts)...");
 const { cold, warm } = await benchDevnet();
 console.log("timing the coordinator's stake-weighted choice...");
 const sampler = await benchSampler();
+console.log("measuring the coordinator: added latency, throughput, memory (about 2 minutes)...");
+const coordinator = await benchCoordinator();
 
 const report = `# Benchmarks
 
@@ -32,6 +35,8 @@ the saved chain and the deployment is reused.
 | warm | ${seconds(median(warm))} s | ${warm.map(seconds).join(", ")} | <= 3 s |
 
 ${sampler}
+
+${coordinator}
 
 ${gas}`;
 writeFileSync(fileURLToPath(new URL("RESULTS.md", import.meta.url)), report);

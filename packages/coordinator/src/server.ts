@@ -22,6 +22,16 @@ export function buildServer(services: CoordinatorServices, options: ServerOption
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   });
   installErrorHandlers(app);
+  // Nothing is acknowledged before it is on disk: with group commit, an answer waits for the commit of
+  // the event-loop turn's writes (microseconds later); a failed commit turns it into a 500.
+  app.addHook("onSend", (_request, _reply, payload, done) => {
+    const committed = services.db.committed();
+    if (committed === undefined) return done(null, payload);
+    committed.then(
+      () => done(null, payload),
+      (error: unknown) => done(error as Error),
+    );
+  });
   app.register(appApi, { services });
   app.register(minerApi, { services });
   app.register(opsApi, { services });

@@ -108,6 +108,50 @@ describe("Dispatcher", () => {
     expect(dispatcher.waiting).toBe(3);
   }, 30_000);
 
+  it("answers a poll with the tasks of one event-loop turn, up to its slots, each drawn by stake", async () => {
+    const { tasks, dispatcher, enqueue, poll } = setup({ [A]: 1, [B]: 1 });
+    const pollA = poll(A, [MODEL], 3);
+    const pollB = poll(B, [MODEL], 3);
+    // A burst of five tasks in one turn: each goes to one of the miners still waiting with room.
+    const burst = Array.from({ length: 5 }, () => {
+      const task = enqueue();
+      dispatcher.offer(task);
+      return task;
+    });
+    const [a, b] = await Promise.all([pollA, pollB]);
+    const handed = [...(a as Task[]), ...(b as Task[])];
+    expect(handed.map((t) => t.id).sort()).toEqual(burst.map((t) => t.id).sort());
+    expect(a?.length).toBeLessThanOrEqual(3);
+    expect(b?.length).toBeLessThanOrEqual(3);
+    for (const task of a as Task[]) expect(tasks.get(task.id)?.leasedTo).toBe(A);
+    for (const task of b as Task[]) expect(tasks.get(task.id)?.leasedTo).toBe(B);
+
+    // A full poll leaves the draw at once: with A full, B gets the rest.
+    const fullA = poll(A, [MODEL], 1);
+    const restB = poll(B, [MODEL], 5);
+    const more = Array.from({ length: 4 }, () => {
+      const task = enqueue();
+      dispatcher.offer(task);
+      return task;
+    });
+    expect((await fullA).length).toBe(1);
+    expect((await restB).length).toBe(3);
+    expect(more.every((t) => tasks.get(t.id)?.status === "leased")).toBe(true);
+  });
+
+  it("answers a replaced or closed poll with the tasks it was already handed", async () => {
+    const { dispatcher, enqueue, poll } = setup({ [A]: 1 });
+    const first = poll(A, [MODEL], 4);
+    const task = enqueue();
+    dispatcher.offer(task);
+    const second = poll(A, [MODEL], 4); // in the same turn, before the first poll was answered
+    expect((await first).map((t) => t.id)).toEqual([task.id]);
+    const other = enqueue();
+    dispatcher.offer(other);
+    dispatcher.close();
+    expect((await second).map((t) => t.id)).toEqual([other.id]);
+  });
+
   it("offers a task only to miners serving its model", async () => {
     const { tasks, dispatcher, enqueue, poll } = setup({ [A]: 1, [B]: 1_000, [C]: 1 });
     const pollA = poll(A, ["small-model", MODEL]);

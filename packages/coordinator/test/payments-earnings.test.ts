@@ -83,7 +83,10 @@ function completeOne(
   expect(tasks.assign(task.id, miner, 60_000, now)).toBeDefined();
   let cumulative = -1n;
   tasks.complete(task.id, miner, { ...RESULT, payload: { ok: true }, completedAt: now + 1 }, (done) => {
-    cumulative = book.credit(miner, done);
+    const receipt = book.credit(miner, done);
+    // The receipt signed with the credit is the one the book serves from then on.
+    expect(book.receipt(miner)).toEqual(receipt);
+    cumulative = BigInt(receipt.cumulativeAmount);
     inside?.();
   });
   return cumulative;
@@ -140,22 +143,32 @@ describe("EarningsBook", () => {
     expect(await verifyReceipt(DOMAIN, forged, receipt?.signature as Hex, s.signer.address)).toBe(false);
   });
 
-  it("signs lazily and once per total: a repeat call reuses the cached signature", () => {
+  it("signs once per credit, in its transaction: reading the receipt signs nothing more", () => {
     const s = setup();
     completeOne(s, MINER, chatInput());
     completeOne(s, MINER, chatInput());
-    expect(s.signer.count).toBe(0); // completing results costs no signature
+    expect(s.signer.count).toBe(2);
     const first = s.book.receipt(MINER);
-    expect(s.signer.count).toBe(1);
     expect(s.book.receipt(MINER)).toEqual(first);
-    expect(s.signer.count).toBe(1);
+    expect(s.signer.count).toBe(2);
 
     completeOne(s, MINER, chatInput());
     const second = s.book.receipt(MINER);
-    expect(s.signer.count).toBe(2);
+    expect(s.signer.count).toBe(3);
     expect(second?.cumulativeAmount).toBe(parseEther("1.5").toString());
     expect(second?.signature).not.toBe(first?.signature);
     expect(s.book.receipt(getAddress(MINER).toLowerCase() as Address)).toEqual(second); // any case
+    expect(s.signer.count).toBe(3);
+  });
+
+  it("signs a total stored without a receipt (an older database) when it is first asked for", () => {
+    const s = setup();
+    completeOne(s, MINER, chatInput());
+    s.db.connection.exec("UPDATE miner_earnings SET receipt_amount = NULL, receipt_signature = NULL");
+    const receipt = s.book.receipt(MINER);
+    expect(s.signer.count).toBe(2);
+    expect(receipt?.signature).toMatch(/^0x[0-9a-f]{130}$/);
+    expect(s.book.receipt(MINER)).toEqual(receipt);
     expect(s.signer.count).toBe(2);
   });
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase, pragmaValue } from "../src/store/database.js";
 import { applyMigrations, MIGRATIONS } from "../src/store/migrations.js";
 import { TaskStore } from "../src/store/tasks.js";
-import { chatTask, TempStores } from "./fixtures/store-helpers.js";
+import { apiKeyId, chatTask, TempStores } from "./fixtures/store-helpers.js";
 
 const stores = new TempStores();
 afterEach(() => stores.cleanup());
@@ -72,5 +72,86 @@ describe("openDatabase", () => {
     db.close();
     db.close();
     expect(db.closed).toBe(true);
+  });
+});
+
+describe("group commit", () => {
+  const countTasks = (db: ReturnType<typeof openDatabase>) =>
+    (db.connection.prepare("SELECT count(*) AS n FROM tasks").get() as { n: number }).n;
+
+  it("commits the writes of one event-loop turn together, visible to others once committed() resolves", async () => {
+    const path = stores.path();
+    const db = stores.open(path, { groupCommit: true });
+    const other = stores.open(path);
+    const tasks = new TaskStore(db);
+    const keyId = apiKeyId(db);
+    await db.committed(); // the key's insert
+    expect(db.committed()).toBeUndefined(); // nothing pending
+
+    const a = tasks.enqueue(chatTask(keyId));
+    const b = tasks.enqueue(chatTask(keyId));
+    expect(tasks.assign(b.id, "0xminer", 30_000, Date.now())?.status).toBe("leased");
+    const committed = db.committed();
+    expect(committed).toBeInstanceOf(Promise);
+    expect(db.committed()).toBe(committed); // one transaction for the whole turn
+    expect(countTasks(db)).toBe(2); // this connection sees its own writes at once
+    expect(countTasks(other)).toBe(0); // others only after the commit
+    await committed;
+    expect(countTasks(other)).toBe(2);
+    expect(new TaskStore(other).get(a.id)?.status).toBe("queued");
+    expect(new TaskStore(other).get(b.id)?.leasedTo).toBe("0xminer");
+  });
+
+  it("rolls back a failed step alone; the rest of the turn commits", async () => {
+    const path = stores.path();
+    const db = stores.open(path, { groupCommit: true });
+    const tasks = new TaskStore(db);
+    const keyId = apiKeyId(db);
+    const kept = tasks.enqueue(chatTask(keyId));
+    expect(() =>
+      db.immediate(() => {
+        tasks.enqueue(chatTask(keyId));
+        throw new Error("boom mid-step");
+      }),
+    ).toThrow("boom mid-step");
+    await db.committed();
+    const other = stores.open(path);
+    expect(countTasks(other)).toBe(1);
+    expect(new TaskStore(other).get(kept.id)).toBeDefined();
+  });
+
+  it("rejects committed() when the commit fails, and keeps none of the turn's writes", async () => {
+    const path = stores.path();
+    const db = stores.open(path, { groupCommit: true });
+    const tasks = new TaskStore(db);
+    const keyId = apiKeyId(db);
+    await db.committed();
+    tasks.enqueue(chatTask(keyId));
+    // A foreign key checked only at COMMIT: a task of an API key that does not exist fails the commit.
+    db.connection.exec("PRAGMA defer_foreign_keys = ON");
+    tasks.enqueue(chatTask("no-such-key"));
+    await expect(db.committed()).rejects.toThrow(/FOREIGN KEY/);
+    expect(db.connection.inTransaction).toBe(false);
+    expect(countTasks(stores.open(path))).toBe(0);
+    // The connection goes on: the next turn commits normally.
+    tasks.enqueue(chatTask(keyId));
+    await db.committed();
+    expect(countTasks(stores.open(path))).toBe(1);
+  });
+
+  it("commits what is pending when the database closes", () => {
+    const path = stores.path();
+    const db = openDatabase(path, { groupCommit: true });
+    new TaskStore(db).enqueue(chatTask(apiKeyId(db)));
+    db.close();
+    expect(countTasks(stores.open(path))).toBe(1);
+  });
+
+  it("is off by default: each transaction commits before it returns", () => {
+    const path = stores.path();
+    const db = stores.open(path);
+    new TaskStore(db).enqueue(chatTask(apiKeyId(db)));
+    expect(db.committed()).toBeUndefined();
+    expect(countTasks(stores.open(path))).toBe(1);
   });
 });

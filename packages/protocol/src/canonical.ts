@@ -1,4 +1,5 @@
-import { type Hex, keccak256, stringToBytes } from "viem";
+import { type Hex, stringToBytes } from "viem";
+import { keccak256Hex } from "./keccak.js";
 
 /**
  * RFC 8785 JSON Canonicalization Scheme (JCS): no whitespace, object keys sorted by UTF-16 code units,
@@ -14,12 +15,12 @@ export function canonicalJson(value: unknown): string {
 
 /** keccak256 of the UTF-8 bytes of the canonical JSON of a task input. */
 export function inputHash(value: unknown): Hex {
-  return keccak256(stringToBytes(canonicalJson(value)));
+  return keccak256Hex(stringToBytes(canonicalJson(value)));
 }
 
 /** keccak256 of the raw result bytes; a string is hashed as its UTF-8 bytes. */
 export function resultHash(result: Uint8Array | string): Hex {
-  return keccak256(typeof result === "string" ? stringToBytes(result) : result);
+  return keccak256Hex(typeof result === "string" ? stringToBytes(result) : result);
 }
 
 // In a `u` regex a paired surrogate is one code point, so this matches only lone surrogates.

@@ -1,7 +1,6 @@
 import {
   type Address,
   type Hex,
-  hashTypedData,
   type LocalAccount,
   recoverTypedDataAddress,
   type TypedDataDefinition,
@@ -17,6 +16,7 @@ import {
   roostTypes,
   type TaskResult,
 } from "./eip712.js";
+import { roostDigest } from "./typed-data-hash.js";
 
 /** Anything that can sign EIP-712 typed data, e.g. a viem LocalAccount from privateKeyToAccount. */
 export type TypedDataSigner = Pick<LocalAccount, "signTypedData">;
@@ -46,7 +46,7 @@ export function hashRoostMessage<P extends RoostPrimaryType>(
   domain: RoostDomainParams,
   message: RoostMessages[P],
 ): Hex {
-  return hashTypedData(typedData(primaryType, domain, message));
+  return roostDigest(primaryType, domain, message);
 }
 
 /** The address that signed a Roost message; throws on a malformed signature. */

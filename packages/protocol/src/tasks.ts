@@ -1,5 +1,6 @@
-import { type Hex, keccak256, stringToBytes } from "viem";
+import { type Hex, stringToBytes } from "viem";
 import { canonicalJson } from "./canonical.js";
+import { keccak256Hex } from "./keccak.js";
 
 // The task wire format between coordinators and miners (design section 5). A task's `input` is what the
 // miner runs and what its TaskResult commits to through `inputHash`; its `output` is what the miner
@@ -98,5 +99,5 @@ export function decodeBase64(b64: string): Uint8Array {
 
 /** keccak256 of {@link outputBytes}. */
 export function outputHash(output: TaskOutput): Hex {
-  return keccak256(outputBytes(output));
+  return keccak256Hex(outputBytes(output));
 }

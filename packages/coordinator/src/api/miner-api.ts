@@ -127,13 +127,16 @@ export async function minerApi(app: FastifyInstance, { services }: { services: C
           services.metrics.result(false, error instanceof ApiError ? (error.code ?? "invalid") : "error");
           throw error;
         }
-        const { task, replay } = accepted;
+        const { task, replay, receipt } = accepted;
+        // Apps hear of a result only once it is on disk: a streamed answer ends without waiting on
+        // the reply path, so the wait is here.
+        await services.db.committed();
         if (!replay) {
           services.metrics.result(true, (Date.now() - task.createdAt) / 1000);
           dispatcher.settled(task.id);
           events.emit({ type: "completed", task });
         }
-        return { accepted: true, taskId: task.id, receipt: services.earnings.receipt(miner) ?? null };
+        return { accepted: true, taskId: task.id, receipt: receipt ?? null };
       },
     );
 

@@ -1,6 +1,6 @@
-import { isCanonicalSignature } from "@roost/protocol";
+import { isCanonicalSignature, keccak256Hex } from "@roost/protocol";
 import secp256k1 from "secp256k1";
-import { type Address, bytesToHex, getAddress, type Hex, hexToBytes, keccak256 } from "viem";
+import { type Address, bytesToHex, getAddress, type Hex, hexToBytes } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 
 // Every accepted result costs one signature recovery (the TaskResult) and one signature (the Receipt).
@@ -41,7 +41,7 @@ export function recoverDigestSigner(digest: Hex, signature: Hex): Address | unde
   const recid = (bytes[64] as number) - 27; // 27 or 28: checked by isCanonicalSignature
   try {
     const publicKey = secp256k1.ecdsaRecover(bytes.subarray(0, 64), recid, digestBytes(digest), false);
-    return getAddress(`0x${keccak256(publicKey.subarray(1)).slice(-40)}`);
+    return getAddress(`0x${keccak256Hex(publicKey.subarray(1)).slice(-40)}`);
   } catch {
     return undefined; // not a point on the curve
   }

@@ -29,14 +29,19 @@ export interface DispatcherOptions {
 interface Waiter {
   miner: Address;
   request: PollRequest;
+  /** Tasks leased to this poll so far; it is answered when full or at the end of the event-loop turn. */
+  handed: Task[];
+  answering: boolean;
   resolve: (tasks: Task[]) => void;
 }
 
 /**
  * Hands tasks to miners. Miners long-poll; a miner waiting with a free slot is in a stake-weighted
  * sampler, and each new or requeued task goes to one of the waiting miners that serve its model, drawn
- * with probability proportional to stake (O(log n)). When no miner waits, the task stays queued in the
- * store and the next miner to poll takes the oldest queued tasks it can serve.
+ * with probability proportional to stake (O(log n)). A poll is answered once its slots are full or at
+ * the end of the event-loop turn, so a burst of tasks reaches a miner in one answer rather than one
+ * poll per task. When no miner waits, the task stays queued in the store and the next miner to poll
+ * takes the oldest queued tasks it can serve.
  */
 export class Dispatcher {
   readonly presence: MinerPresence;
@@ -79,7 +84,7 @@ export class Dispatcher {
     if (miner === undefined) return;
     const leased = this.#tasks.assign(task.id, miner, this.leaseMs, this.#now());
     if (leased === undefined) return; // taken meanwhile by a polling miner
-    this.#hand(miner, [leased]);
+    this.#hand(miner, leased);
   }
 
   /**
@@ -113,6 +118,8 @@ export class Dispatcher {
       const waiter: Waiter = {
         miner,
         request,
+        handed: [],
+        answering: false,
         resolve: (tasks) => {
           clearTimeout(timer);
           signal?.removeEventListener("abort", onAbort);
@@ -173,26 +180,34 @@ export class Dispatcher {
     return this.#waiters.size;
   }
 
-  /** Answers every waiting poll with no task and takes no more. */
+  /** Answers every waiting poll (with the tasks already handed to it, if any) and takes no more. */
   close(): void {
     this.#closed = true;
     for (const miner of [...this.#waiters.keys()]) this.#release(miner);
   }
 
-  #hand(miner: Address, tasks: Task[]): void {
-    const waiter = this.#waiters.get(miner);
-    this.#waiters.delete(miner);
-    this.#waiting.delete(miner);
-    for (const task of tasks) this.#events.emit({ type: "leased", task });
-    waiter?.resolve(tasks);
+  /** Adds a task leased to `miner` to its waiting poll, which stays in the draw while it has room. */
+  #hand(miner: Address, task: Task): void {
+    const waiter = this.#waiters.get(miner) as Waiter;
+    waiter.handed.push(task);
+    this.#events.emit({ type: "leased", task });
+    if (waiter.handed.length >= waiter.request.slots) {
+      this.#release(miner);
+    } else if (!waiter.answering) {
+      waiter.answering = true;
+      setImmediate(() => {
+        if (this.#waiters.get(miner) === waiter) this.#release(miner);
+      });
+    }
   }
 
+  /** Answers the miner's waiting poll with what it was handed so far (maybe nothing). */
   #release(miner: Address): void {
     const waiter = this.#waiters.get(miner);
     if (waiter === undefined) return;
     this.#waiters.delete(miner);
     this.#waiting.delete(miner);
-    waiter.resolve([]);
+    waiter.resolve(waiter.handed);
   }
 
   /** Milliseconds of cooldown left; 0 when the miner may work. */

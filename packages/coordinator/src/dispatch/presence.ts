@@ -24,6 +24,8 @@ export class MinerPresence {
   readonly #onlineMs: number;
   readonly #now: () => number;
   readonly #miners = new Map<Address, { request: PollRequest; lastSeen: number }>();
+  /** Model id -> miners whose latest poll named it: every app request checks its model here. */
+  readonly #byModel = new Map<string, Set<Address>>();
 
   constructor(onlineMs: number, now: () => number) {
     this.#onlineMs = onlineMs;
@@ -31,7 +33,29 @@ export class MinerPresence {
   }
 
   seen(miner: Address, request: PollRequest): void {
+    const previous = this.#miners.get(miner)?.request.models;
+    if (previous !== request.models) {
+      for (const model of previous ?? []) this.#byModel.get(model)?.delete(miner);
+      for (const model of request.models) {
+        let miners = this.#byModel.get(model);
+        if (miners === undefined) {
+          miners = new Set();
+          this.#byModel.set(model, miners);
+        }
+        miners.add(miner);
+      }
+    }
     this.#miners.set(miner, { request, lastSeen: this.#now() });
+  }
+
+  /** Whether an online miner accepted by `filter` serves `model`; stops at the first one found. */
+  serves(model: string, filter: (miner: Address) => boolean = () => true): boolean {
+    const now = this.#now();
+    for (const miner of this.#byModel.get(model) ?? []) {
+      const seen = this.#miners.get(miner);
+      if (seen !== undefined && now - seen.lastSeen <= this.#onlineMs && filter(miner)) return true;
+    }
+    return false;
   }
 
   /** Every miner that ever polled since start, newest first. */

@@ -8,7 +8,7 @@ import {
 import { type Address, type Hex, isAddressEqual } from "viem";
 import { ApiError } from "../api/errors.js";
 import { recoverDigestSigner } from "../crypto/fast-ecdsa.js";
-import type { CoordinatorServices } from "../services.js";
+import type { CoordinatorServices, SignedReceipt } from "../services.js";
 import { AlreadyCompletedError } from "../store/errors.js";
 import type { Task } from "../store/task-record.js";
 
@@ -46,7 +46,7 @@ export function acceptResult(
   taskId: string,
   submission: ResultSubmission,
   now: number = Date.now(),
-): { task: Task; replay: boolean } {
+): { task: Task; replay: boolean; receipt: SignedReceipt | undefined } {
   const task = services.tasks.get(taskId);
   if (task === undefined) throw new ApiError(404, `no task ${taskId}`, { code: "task_not_found" });
   if (task.leasedTo?.toLowerCase() !== miner.toLowerCase()) {
@@ -101,18 +101,19 @@ export function acceptResult(
   // A resubmission of the same signed result (the miner's retry after a lost response) is answered
   // as a success; anything else on a finished task is refused.
   if (task.status === "completed" && task.leasedTo === miner && task.result?.resultHash === computed) {
-    return { task, replay: true };
+    return { task, replay: true, receipt: services.earnings.receipt(miner) };
   }
   try {
+    let receipt: SignedReceipt | undefined;
     const done = services.tasks.complete(
       task.id,
       miner,
       { resultHash: computed, signature: submission.signature, payload: output, completedAt: now },
       (completed) => {
-        services.earnings.credit(miner, completed);
+        receipt = services.earnings.credit(miner, completed);
       },
     );
-    return { task: done, replay: false };
+    return { task: done, replay: false, receipt };
   } catch (error) {
     if (error instanceof AlreadyCompletedError) {
       throw new ApiError(409, "the task already has a result", { code: "already_completed" });

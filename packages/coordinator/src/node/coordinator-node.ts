@@ -54,7 +54,8 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   await registry.start();
 
   mkdirSync(dirname(config.database), { recursive: true });
-  const db = openDatabase(config.database, { synchronous: config.synchronous });
+  // Group commit: the server holds every answer until the writes it acknowledges are committed.
+  const db = openDatabase(config.database, { synchronous: config.synchronous, groupCommit: true });
   let escrow: EscrowWatch | undefined;
   const services = createServices({
     config,

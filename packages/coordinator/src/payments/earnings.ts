@@ -1,8 +1,8 @@
 // Each miner's pay as one growing number: every accepted result adds its price to the miner's total,
 // in the same transaction that records the result, and the miner's Receipt is the coordinator's
-// signature over that total (PaymentEscrow pays the increase since the last redemption). A receipt is
-// signed when asked for (the miner API returns one with each accepted result, ~40 us with the native
-// signer) and at most once per total (cached in the row).
+// signature over that total (PaymentEscrow pays the increase since the last redemption). The receipt
+// for the new total is signed in that transaction too (~40 us with the native signer) and stored with
+// it, so the answer to each result carries it and one commit covers result, total and receipt.
 import { hashReceipt, type RoostDomainParams, type TaskInput } from "@roost/protocol";
 import type Database from "libsql";
 import { type Address, getAddress, type Hex, isAddressEqual } from "viem";
@@ -34,9 +34,12 @@ const SQL = {
     FROM miner_earnings WHERE miner = ?`,
   all: "SELECT miner, cumulative, tasks FROM miner_earnings",
   // The new total is computed by the caller from the row it read in the same transaction.
-  credit: `INSERT INTO miner_earnings (miner, cumulative, tasks, updated_at) VALUES (:miner, :cumulative, 1, :now)
+  credit: `INSERT INTO miner_earnings (miner, cumulative, tasks, receipt_amount, receipt_signature, updated_at)
+    VALUES (:miner, :cumulative, 1, :cumulative, :signature, :now)
     ON CONFLICT (miner) DO UPDATE SET cumulative = excluded.cumulative, tasks = tasks + 1,
-      updated_at = excluded.updated_at`,
+      receipt_amount = excluded.receipt_amount, receipt_signature = excluded.receipt_signature,
+      updated_at = excluded.updated_at
+    RETURNING tasks`,
   // Only if no credit landed since the row was read: a signature is never cached for a stale total.
   cacheReceipt: `UPDATE miner_earnings SET receipt_amount = :amount, receipt_signature = :signature
     WHERE miner = :miner AND cumulative = :amount`,
@@ -78,12 +81,13 @@ export class EarningsBook implements Earnings {
   }
 
   /**
-   * Adds the task's price to the miner's total and returns the new total (wei). Must run inside the
-   * transaction that completes the task (TaskStore.complete's `inSameTransaction`): the read and the
-   * write of the total are then one atomic step, and the credit commits or rolls back with the result.
+   * Adds the task's price to the miner's total and returns the Receipt for the new total. Must run
+   * inside the transaction that completes the task (TaskStore.complete's `inSameTransaction`): the read
+   * and the write of the total are then one atomic step, and the credit commits or rolls back with the
+   * result.
    * @throws if called outside a transaction, or if the stored task input has no chat/image type.
    */
-  credit(miner: Address, task: Task): bigint {
+  credit(miner: Address, task: Task): SignedReceipt {
     if (!this.#db.connection.inTransaction) {
       throw new Error("EarningsBook.credit must run inside the transaction that completes the task");
     }
@@ -91,8 +95,14 @@ export class EarningsBook implements Earnings {
     const price = this.#prices.priceOf(pricedAs(task));
     const row = this.#sql.byMiner.get(key) as EarningsRow | undefined;
     const cumulative = (row === undefined ? 0n : BigInt(row.cumulative)) + price;
-    this.#sql.credit.run({ miner: key, cumulative: cumulative.toString(), now: Date.now() });
-    return cumulative;
+    const signature = this.#sign(key, cumulative);
+    const { tasks } = this.#sql.credit.get({
+      miner: key,
+      cumulative: cumulative.toString(),
+      signature,
+      now: Date.now(),
+    }) as { tasks: number };
+    return this.#signed(key, cumulative.toString(), signature, tasks);
   }
 
   /** The Receipt for the miner's current total, signed once per total; undefined if it earned nothing. */
@@ -102,21 +112,21 @@ export class EarningsBook implements Earnings {
     if (row === undefined || row.cumulative === "0") return undefined;
     let signature = row.receipt_amount === row.cumulative ? (row.receipt_signature as Hex | null) : null;
     if (signature === null) {
-      const message = {
-        coordinator: this.#coordinator,
-        miner: key,
-        cumulativeAmount: BigInt(row.cumulative),
-      };
-      signature = this.#signer.sign(hashReceipt(this.#domain, message));
+      // A total credited before receipts were signed with it (an older database): sign it now.
+      signature = this.#sign(key, BigInt(row.cumulative));
       this.#sql.cacheReceipt.run({ miner: key, amount: row.cumulative, signature });
     }
-    return {
-      coordinator: this.#coordinator,
-      miner: key,
-      cumulativeAmount: row.cumulative,
-      signature,
-      tasks: row.tasks,
-    };
+    return this.#signed(key, row.cumulative, signature, row.tasks);
+  }
+
+  #sign(miner: Address, cumulativeAmount: bigint): Hex {
+    return this.#signer.sign(
+      hashReceipt(this.#domain, { coordinator: this.#coordinator, miner, cumulativeAmount }),
+    );
+  }
+
+  #signed(miner: Address, cumulativeAmount: string, signature: Hex, tasks: number): SignedReceipt {
+    return { coordinator: this.#coordinator, miner, cumulativeAmount, signature, tasks };
   }
 
   /** Every miner that was ever credited, with its total. */

@@ -24,6 +24,15 @@ export interface OpenDatabaseOptions {
    * writes at the same moment.
    */
   busyTimeoutMs?: number;
+  /**
+   * Group commit (default false): the writes of one event-loop turn share one transaction, committed
+   * at the end of the turn (setImmediate), and {@link StoreDatabase.committed} tells a caller when its
+   * writes are on disk. On this machine a commit costs ~90 us and a write inside an open transaction
+   * ~15 us, so under load most of a request's database time is the commit. Whoever turns this on must
+   * hold every acknowledgement until `committed()` resolves (the coordinator's server does it in one
+   * onSend hook). With it off, each transaction commits before immediate() returns.
+   */
+  groupCommit?: boolean;
 }
 
 /** A SQLite connection with the Roost schema migrated to the newest version. */
@@ -31,33 +40,116 @@ export class StoreDatabase {
   readonly path: string;
   readonly connection: Database.Database;
   #closed = false;
+  #groupCommit = false;
+  /** The open group-commit transaction: settles when it commits (or fails to). */
+  #batch: Batch | undefined;
+  #sql: Record<"begin" | "commit" | "rollback" | "savepoint" | "release" | "rollbackTo", Database.Statement>;
 
   constructor(path: string, connection: Database.Database) {
     this.path = path;
     this.connection = connection;
+    this.#sql = {
+      begin: connection.prepare("BEGIN IMMEDIATE"),
+      commit: connection.prepare("COMMIT"),
+      rollback: connection.prepare("ROLLBACK"),
+      savepoint: connection.prepare("SAVEPOINT step"),
+      release: connection.prepare("RELEASE step"),
+      rollbackTo: connection.prepare("ROLLBACK TO step"),
+    };
   }
 
   /**
    * Runs `fn` in a BEGIN IMMEDIATE transaction: the write lock is taken before the first read, so a
    * read-then-write (select the oldest queued task, then lease it) cannot race another connection, and
    * a WAL read snapshot can never go stale mid-transaction (no SQLITE_BUSY_SNAPSHOT). Rolls back if
-   * `fn` throws. Not reentrant: nesting throws "cannot start a transaction within a transaction".
+   * `fn` throws. With group commit, `fn` runs in a savepoint of the turn's transaction instead: it
+   * still rolls back alone, and commits with the turn. Not reentrant without group commit.
    */
   immediate<T>(fn: () => T): T {
-    this.connection.exec("BEGIN IMMEDIATE");
+    if (this.#groupCommit) return this.#inBatch(fn);
+    this.#sql.begin.run();
     try {
       const result = fn();
-      this.connection.exec("COMMIT");
+      this.#sql.commit.run();
       return result;
     } catch (error) {
       if (this.connection.inTransaction) {
         try {
-          this.connection.exec("ROLLBACK");
+          this.#sql.rollback.run();
         } catch {
           // Report the error that aborted the transaction, not the rollback's.
         }
       }
       throw error;
+    }
+  }
+
+  /**
+   * Runs one write that is atomic by itself (a single statement). With group commit it joins the
+   * turn's transaction, without a savepoint; otherwise it commits on its own.
+   */
+  write<T>(fn: () => T): T {
+    if (this.#groupCommit) this.#openBatch();
+    return fn();
+  }
+
+  /**
+   * Resolves once every write made so far is committed; undefined when nothing is waiting to commit
+   * (always, without group commit). Rejects if the commit failed, in which case those writes are gone
+   * and must not be acknowledged.
+   */
+  committed(): Promise<void> | undefined {
+    return this.#batch?.done;
+  }
+
+  /** Turns group commit on (after the migrations, which commit on their own). */
+  startGroupCommit(): void {
+    this.#groupCommit = true;
+  }
+
+  #inBatch<T>(fn: () => T): T {
+    this.#openBatch();
+    this.#sql.savepoint.run();
+    try {
+      const result = fn();
+      this.#sql.release.run();
+      return result;
+    } catch (error) {
+      if (this.connection.inTransaction) {
+        try {
+          this.#sql.rollbackTo.run();
+          this.#sql.release.run();
+        } catch {
+          // As above: the first error is the one to report.
+        }
+      }
+      throw error;
+    }
+  }
+
+  #openBatch(): void {
+    if (this.#batch !== undefined) return;
+    this.#sql.begin.run();
+    const batch = new Batch();
+    this.#batch = batch;
+    setImmediate(() => this.#commitBatch(batch));
+  }
+
+  #commitBatch(batch: Batch): void {
+    if (this.#batch !== batch) return; // already committed by close()
+    this.#batch = undefined;
+    try {
+      this.#sql.commit.run();
+      batch.resolve();
+    } catch (error) {
+      if (this.connection.inTransaction) {
+        try {
+          this.#sql.rollback.run();
+        } catch {
+          // The commit's error is the one to report.
+        }
+      }
+      batch.reject(error);
     }
   }
 
@@ -73,11 +165,28 @@ export class StoreDatabase {
     return this.#closed;
   }
 
-  /** Closes the connection; the last connection to close checkpoints the WAL. Idempotent. */
+  /** Commits what is pending, then closes; the last connection to close checkpoints the WAL. Idempotent. */
   close(): void {
     if (this.#closed) return;
+    if (this.#batch !== undefined) this.#commitBatch(this.#batch);
     this.#closed = true;
     this.connection.close();
+  }
+}
+
+/** One group-commit transaction's outcome, awaited by the replies that acknowledge its writes. */
+class Batch {
+  readonly done: Promise<void>;
+  resolve!: () => void;
+  reject!: (error: unknown) => void;
+
+  constructor() {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // A failed commit is reported to whoever awaits it; with no one waiting it must not crash the node.
+    this.done.catch(() => undefined);
   }
 }
 
@@ -106,6 +215,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
     connection.exec(`PRAGMA synchronous = ${synchronous}`);
     connection.exec("PRAGMA foreign_keys = ON");
     applyMigrations(db, MIGRATIONS);
+    if (options.groupCommit === true) db.startGroupCommit();
   } catch (error) {
     db.close();
     throw error;

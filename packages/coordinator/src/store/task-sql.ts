@@ -27,10 +27,11 @@ export const TASK_SQL = {
     RETURNING ${TASK_COLUMNS}`,
   extend: `UPDATE tasks SET lease_expires_at = :expiresAt, updated_at = :now
     WHERE id = :id AND status = 'leased' AND leased_to = :miner AND lease_expires_at > :now`,
+  // No row when the miner holds no running lease: the caller then reads the row to say why.
   complete: `UPDATE tasks SET status = 'completed', result_hash = :resultHash, signature = :signature,
       result_payload = :payload, result_encoding = :encoding, completed_at = :completedAt, error = NULL,
       updated_at = :completedAt
-    WHERE id = :id AND status = 'leased' AND leased_to = :miner
+    WHERE id = :id AND status = 'leased' AND leased_to = :miner AND lease_expires_at > :completedAt
     RETURNING ${TASK_COLUMNS}`,
   // A requeued task forgets its holder; a failed one keeps its last holder for the record.
   fail: `UPDATE tasks SET status = :status, error = :error, updated_at = :now,
@@ -42,8 +43,7 @@ export const TASK_SQL = {
   // A miner hung up before it saw the task: back to the queue without spending an attempt.
   release: `UPDATE tasks SET status = 'queued', leased_to = NULL, lease_expires_at = NULL,
       attempts = attempts - 1, updated_at = :now
-    WHERE id = :id AND status = 'leased' AND leased_to = :miner
-    RETURNING ${TASK_COLUMNS}`,
+    WHERE id = :id AND status = 'leased' AND leased_to = :miner`,
   // SET expressions all see the row's old values, so FINAL_ATTEMPT is evaluated before the update.
   requeueExpired: `UPDATE tasks SET
       status = CASE WHEN ${FINAL_ATTEMPT} THEN 'failed' ELSE 'queued' END,

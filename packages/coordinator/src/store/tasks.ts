@@ -164,14 +164,19 @@ export class TaskStore {
   assign(id: string, miner: string, leaseMs: number, now: number): Task | undefined {
     nonEmpty(miner, "miner", 200);
     const expiresAt = millis(now, "now") + positive(leaseMs, "leaseMs");
-    const rows = this.#sql.assign.all({ id: id.toLowerCase(), miner, expiresAt, now }) as TaskRow[];
-    return rows[0] === undefined ? undefined : taskFromRow(rows[0]);
+    const row = this.#db.write(
+      () => this.#sql.assign.get({ id: id.toLowerCase(), miner, expiresAt, now }) as TaskRow | undefined,
+    );
+    return row === undefined ? undefined : taskFromRow(row);
   }
 
   /** Pushes an unexpired lease held by `miner` to now + leaseMs; false if the miner does not hold one. */
   extendLease(id: string, miner: string, leaseMs: number, now: number): boolean {
     const expiresAt = millis(now, "now") + positive(leaseMs, "leaseMs");
-    return this.#sql.extend.run({ id: id.toLowerCase(), miner, expiresAt, now }).changes === 1;
+    return (
+      this.#db.write(() => this.#sql.extend.run({ id: id.toLowerCase(), miner, expiresAt, now })).changes ===
+      1
+    );
   }
 
   /**
@@ -187,12 +192,13 @@ export class TaskStore {
     const completedAt = millis(result.completedAt, "completedAt");
     const { bytes, encoding } = encodePayload(result.payload);
     return this.#db.immediate(() => {
-      const row = this.#holderRow(taskId, miner);
-      if (row.lease_expires_at === null || row.lease_expires_at <= completedAt) {
-        throw new LeaseExpiredError(taskId, row.lease_expires_at ?? completedAt);
-      }
       const params = { id: taskId, miner, resultHash, signature, payload: bytes, encoding, completedAt };
-      const task = taskFromRow(single(this.#sql.complete.all(params) as TaskRow[], taskId));
+      const row = this.#sql.complete.get(params) as TaskRow | undefined;
+      if (row === undefined) {
+        const held = this.#holderRow(taskId, miner);
+        throw new LeaseExpiredError(taskId, held.lease_expires_at ?? completedAt);
+      }
+      const task = taskFromRow(row);
       inSameTransaction?.(task);
       return task;
     });
@@ -238,12 +244,15 @@ export class TaskStore {
    * without spending an attempt. False if `miner` does not hold the task's lease.
    */
   release(id: string, miner: string, now: number = Date.now()): boolean {
-    return this.#sql.release.all({ id: id.toLowerCase(), miner, now: millis(now, "now") }).length === 1;
+    const at = millis(now, "now");
+    return (
+      this.#db.write(() => this.#sql.release.run({ id: id.toLowerCase(), miner, now: at })).changes === 1
+    );
   }
 
   /** Marks that the first streamed token of a leased task reached the client; true if newly marked. */
   firstTokenSent(id: string): boolean {
-    return this.#sql.markFirstToken.run(id.toLowerCase()).changes === 1;
+    return this.#db.write(() => this.#sql.markFirstToken.run(id.toLowerCase())).changes === 1;
   }
 
   get(id: string): Task | undefined {

@@ -204,9 +204,7 @@ export function onlineModels(services: CoordinatorServices): string[] {
 
 /** 404 unless an online, eligible miner serves `model` (checked at submission only). */
 export function requireModel(services: CoordinatorServices, model: string, param: string): void {
-  for (const miner of services.dispatcher.presence.online()) {
-    if (miner.models.includes(model) && services.chain.eligible(miner.operator)) return;
-  }
+  if (services.dispatcher.presence.serves(model, (miner) => services.chain.eligible(miner))) return;
   throw new ApiError(404, `The model '${model}' does not exist or no online miner serves it`, {
     param,
     code: "model_not_found",

@@ -1,0 +1,233 @@
+// Issue 5 ("Dispatch"): the latency the coordinator adds over calling a backend directly, its
+// throughput in tasks per second, and its memory with 1,000 connected miners, as a section of
+// bench/RESULTS.md. Three processes: the coordinator (bench/coordinator/server.mjs, on the built
+// package), the simulated miners with the instant backend (bench/coordinator/miners.ts), and this one,
+// which sends the load. Alone: `node --import tsx bench/coordinator.ts` prints the section (after
+// `npm run build`); BENCH_CPU_PROF=<dir> also profiles the coordinator process (node --cpu-prof), to be
+// read with bench/coordinator/profile.ts.
+import { cpus, totalmem } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import {
+  Harness,
+  type Latency,
+  measureLatency,
+  measureThroughput,
+  type Throughput,
+} from "./coordinator/harness.js";
+import { machineCpuSeconds, rssMb } from "./coordinator/load.js";
+import { measureSteps, STEP_TASKS, STEP_WARMUP, type StepCost } from "./coordinator/steps.js";
+
+const CONNECTED_MINERS = 1_000;
+const LATENCY = { warmup: 500, requests: 2_000, cpuTasks: 1_000, miners: 4, slots: 4 };
+const THROUGHPUT = { warmupS: 3, seconds: 10, miners: 32, slots: 16, concurrency: [64, 256] };
+
+interface Run extends Throughput {
+  fleet: string;
+}
+
+interface Results {
+  latency: Latency;
+  throughput: Run[];
+  /** Coordinator RSS and, after a full GC, its live heap (MB) at four points. */
+  memory: Record<
+    "idle" | "afterLoad" | "connected" | "connectedAfterLoad",
+    { rss: number; liveHeap: number }
+  >;
+  connectS: number;
+  /** Cores busy on the machine in the second before the run: other work sharing them. */
+  busyBefore: number;
+  miners: { completed: number; errors: number; errorSamples: string[] };
+  steps: StepCost[];
+}
+
+async function busyCores(): Promise<number> {
+  const before = machineCpuSeconds().busy;
+  await sleep(1000);
+  return machineCpuSeconds().busy - before;
+}
+
+async function run(): Promise<Results> {
+  const busyBefore = await busyCores();
+  const cpuProfDir = process.env.BENCH_CPU_PROF;
+  const harness = await Harness.start({
+    miners: CONNECTED_MINERS,
+    ...(cpuProfDir === undefined ? {} : { cpuProfDir }),
+  });
+  const miners = { completed: 0, errors: 0, errorSamples: [] as string[] };
+  const stopFleet = async () => {
+    const stopped = await harness.stopFleet();
+    miners.completed += stopped.completed;
+    miners.errors += stopped.errors;
+    miners.errorSamples.push(...stopped.errorSamples);
+  };
+  const throughput: Run[] = [];
+  const load = async (fleet: string, concurrency: number) => {
+    const result = await measureThroughput(harness, concurrency, THROUGHPUT.warmupS, THROUGHPUT.seconds);
+    throughput.push({ ...result, fleet });
+  };
+  try {
+    const memory = async () => {
+      const rss = rssMb(harness.coordinatorPid);
+      return { rss, liveHeap: (await harness.liveMemory()).liveHeap };
+    };
+    await sleep(500);
+    const idle = await memory();
+
+    await harness.fleet(0, LATENCY.miners, LATENCY.slots, true);
+    const latency = await measureLatency(harness, LATENCY.warmup, LATENCY.requests, LATENCY.cpuTasks);
+    await stopFleet();
+
+    await harness.fleet(0, THROUGHPUT.miners, THROUGHPUT.slots, false);
+    for (const concurrency of THROUGHPUT.concurrency) {
+      await load(`${THROUGHPUT.miners} × ${THROUGHPUT.slots} slots`, concurrency);
+    }
+    await stopFleet();
+    const afterLoad = await memory();
+
+    const connectS = (await harness.fleet(0, CONNECTED_MINERS, 1, false)) / 1000;
+    await sleep(1000);
+    const connected = await memory();
+    const most = THROUGHPUT.concurrency[THROUGHPUT.concurrency.length - 1] as number;
+    await load(`${CONNECTED_MINERS.toLocaleString("en")} × 1 slot`, most);
+    const connectedAfterLoad = await memory();
+    await stopFleet();
+    // Alone on the machine's cores, with the coordinator and the miners gone.
+    await harness.stop();
+    const steps = measureSteps();
+    return {
+      latency,
+      throughput,
+      memory: { idle, afterLoad, connected, connectedAfterLoad },
+      connectS,
+      busyBefore,
+      miners,
+      steps,
+    };
+  } finally {
+    await harness.stop();
+  }
+}
+
+const ms = (value: number) => value.toFixed(2);
+const int = (value: number) => Math.round(value).toLocaleString("en");
+const pass = (ok: boolean) => (ok ? "yes" : "**no**");
+
+function markdown(r: Results): string {
+  const { direct, coordinator, cpuPerTask } = r.latency;
+  const m = r.memory;
+  const added50 = coordinator.p50 - direct.p50;
+  const added99 = coordinator.p99 - direct.p99;
+  const best = Math.max(...r.throughput.map((t) => t.perSecond));
+  const fastest = r.throughput.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+  const fastestCpu = (fastest.cpu.coordinator / fastest.perSecond) * 1e6;
+  const samples = [...r.throughput.flatMap((t) => t.errorSamples), ...r.miners.errorSamples];
+  const errorNote = samples.length === 0 ? "" : ` First errors: ${samples.slice(0, 5).join("; ")}.`;
+  const harnessPerTask = ((fastest.cpu.miners + fastest.cpu.load) / fastest.perSecond) * 1e6;
+  const latencyRow = (name: string, d: typeof direct) =>
+    `| ${name} | ${ms(d.p50)} | ${ms(d.p90)} | ${ms(d.p99)} | ${ms(d.max)} | ${ms(d.mean)} |`;
+  const throughputRows = r.throughput
+    .map((t) => {
+      const other = t.cpu.machine - t.cpu.coordinator - t.cpu.miners - t.cpu.load;
+      const perTask = (t.cpu.coordinator / t.perSecond) * 1e6;
+      return `| ${t.fleet} | ${t.concurrency} | ${int(t.completed)} in ${t.seconds.toFixed(1)} s | **${int(t.perSecond)}** | ${t.errors} | ${ms(t.latency.p50)} / ${ms(t.latency.p99)} | ${t.cpu.coordinator.toFixed(2)} | ${t.cpu.miners.toFixed(2)} | ${t.cpu.load.toFixed(2)} | ${other.toFixed(2)} | ${int(perTask)} | ${int(t.loopDelay.p50)} / ${int(t.loopDelay.max)} |`;
+    })
+    .join("\n");
+  const stepsTotal = r.steps.reduce((sum, s) => sum + s.mean, 0);
+  const stepRows = r.steps
+    .map((s) => `| ${s.request} | ${s.step} | ${s.median.toFixed(1)} | ${s.mean.toFixed(1)} |`)
+    .join("\n");
+  return `## Coordinator: added latency, throughput, memory
+
+Three processes on one machine: the coordinator (bench/coordinator/server.mjs: plain node on the built
+package, the real server, stores, dispatcher, payments and metrics from \`createServices\` + \`buildServer\`
+with the node's sweep and purge timers, no request logging, SQLite on a temp file with the defaults, WAL
+and synchronous NORMAL; only the chain view is static), the simulated miners (bench/coordinator/miners.ts:
+the test fixtures' \`MinerClient\` and serve loop, each miner logged in with a signed MinerLogin,
+long-polling, and signing an EIP-712 TaskResult for every task, with libsecp256k1, byte-identical to
+viem's signature; plus a tiny OpenAI-compatible backend that answers at once), and the load
+(bench/coordinator.ts, node:http with keep-alive). Node ${process.version} on ${cpus().length} ×
+${cpus()[0]?.model ?? "an unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GB. The machine is shared: in the second
+before the run ${r.busyBefore.toFixed(2)} of its ${cpus().length} cores were busy with other work, and the "other" CPU
+column shows it during each throughput window.
+
+### Latency the coordinator adds
+
+One request in flight, ${int(LATENCY.requests)} requests of each path after ${LATENCY.warmup} warm-up pairs, alternating.
+Direct: POST /v1/chat/completions to the backend. Through the coordinator: POST /v1/chat/completions
+(non-stream) to the coordinator, which stores the task and hands it to one of ${LATENCY.miners} long-polling miners
+(${LATENCY.slots} slots each); the miner calls the same backend over HTTP, signs the TaskResult and posts it; the
+coordinator checks the signature, records the result, credits the miner, signs its receipt and answers.
+Added = coordinator-path percentile − direct percentile. Milliseconds; wrong or failed answers: ${r.latency.errors}.
+
+| path | p50 | p90 | p99 | max | mean |
+|---|---:|---:|---:|---:|---:|
+${latencyRow("direct (backend)", direct)}
+${latencyRow("through the coordinator", coordinator)}
+
+| added | result | target | met |
+|---|---:|---:|:---:|
+| p50 | ${ms(added50)} ms | <= 2 ms | ${pass(added50 <= 2)} |
+| p99 | ${ms(added99)} ms | <= 10 ms | ${pass(added99 <= 10)} |
+
+CPU per task on this sequential path (${int(cpuPerTask.tasks)} more coordinator requests alone, /proc/<pid>/stat):
+coordinator ${int(cpuPerTask.coordinator)} µs, miners process ${int(cpuPerTask.miners)} µs (the miner and the backend call),
+load ${int(cpuPerTask.load)} µs.
+
+### Throughput
+
+Closed loop: N clients each send the next request when the previous one is answered, ${THROUGHPUT.warmupS} s of
+warm-up, then the answers arriving in ${THROUGHPUT.seconds} s are counted (the latencies: of the requests also sent in
+that window). The miners answer in-process here (no
+backend call, to leave the cores to the coordinator), still with a signed TaskResult each; a miner with
+k slots polls again as soon as it has a free one. Every answer is checked (status 200 and the expected
+content). CPU in cores (CPU seconds per second of the window) from /proc/<pid>/stat; the event-loop delay is
+the coordinator's (\`monitorEventLoopDelay\`, 5 ms resolution), how long its ready work waited.
+
+| miners | clients | answered | tasks/s | errors | latency p50 / p99 (ms) | CPU coordinator | CPU miners | CPU load | CPU other | coordinator µs CPU per task | event-loop delay p50 / max (ms) |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+${throughputRows}
+
+Target: >= 2,000 tasks/s; best ${int(best)}: ${pass(best >= 2000)}. Miner-side errors over all runs: ${r.miners.errors}
+(${int(r.miners.completed)} results accepted).${errorNote} The coordinator is one Node.js thread: at ${int(fastestCpu)} µs of CPU per task
+it can answer at most ${int(1e6 / fastestCpu)} tasks/s with a whole core to itself, and here it shares two cores with the
+miners and the load, which spend another ${int(harnessPerTask)} µs per task between them. Requests sent during the
+warm-up are left out of the latencies: in the first seconds the miners open new connections, and libuv accepts one
+connection per event-loop iteration (libuv/libuv#3696), so while the coordinator's loop is saturated a new
+connection can wait seconds to be accepted.
+
+Where a task's coordinator CPU goes: the store, hashing and signature steps of one chat task, run on the
+real services in one process, task after task (${int(STEP_TASKS)} tasks after ${int(STEP_WARMUP)} for warm-up), each step timed on its
+own (bench/coordinator/steps.ts). HTTP parsing and replies, Fastify's validation, dispatch and the event
+plumbing are not in it: they are the rest of the CPU per task above.
+
+| request | step | median µs | mean µs |
+|---|---|---:|---:|
+${stepRows}
+| | **total** | | **${stepsTotal.toFixed(0)}** |
+
+### Memory
+
+Resident memory (VmRSS, /proc/<pid>/status) of the coordinator process, then its live heap: V8's heap
+in use right after a full collection (\`gc()\`, the process runs with --expose-gc), which would grow from
+run to run if something leaked.
+
+| state | RSS | live heap | target (RSS) |
+|---|---:|---:|---:|
+| idle, nothing connected | ${int(m.idle.rss)} MB | ${int(m.idle.liveHeap)} MB | |
+| after the ${THROUGHPUT.miners}-miner throughput runs (miners gone) | ${int(m.afterLoad.rss)} MB | ${int(m.afterLoad.liveHeap)} MB | |
+| ${int(CONNECTED_MINERS)} miners logged in (distinct operator keys), each in a long-poll | **${int(m.connected.rss)} MB** | ${int(m.connected.liveHeap)} MB | <= 300 MB: ${pass(m.connected.rss <= 300)} |
+| the same, after the ${int(CONNECTED_MINERS)}-miner throughput run | ${int(m.connectedAfterLoad.rss)} MB | ${int(m.connectedAfterLoad.liveHeap)} MB | |
+
+The ${int(CONNECTED_MINERS)} miners were logged in and all waiting ${r.connectS.toFixed(1)} s after they started. The
+stake-weighted choice and its fairness are measured in "Stake-weighted choice" above.
+`;
+}
+
+export async function benchCoordinator(): Promise<string> {
+  return markdown(await run());
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  console.log(await benchCoordinator());
+}
