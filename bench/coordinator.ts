@@ -94,7 +94,7 @@ async function run(): Promise<Results> {
     await stopFleet();
     // Alone on the machine's cores, with the coordinator and the miners gone.
     await harness.stop();
-    const steps = measureSteps();
+    const steps = await measureSteps();
     return {
       latency,
       throughput,
@@ -141,8 +141,8 @@ function markdown(r: Results): string {
 
 Three processes on one machine: the coordinator (bench/coordinator/server.mjs: plain node on the built
 package, the real server, stores, dispatcher, payments and metrics from \`createServices\` + \`buildServer\`
-with the node's sweep and purge timers, no request logging, SQLite on a temp file with the defaults, WAL
-and synchronous NORMAL; only the chain view is static), the simulated miners (bench/coordinator/miners.ts:
+with the node's sweep and purge timers, no request logging, SQLite on a temp file opened as the node opens
+it: WAL, synchronous NORMAL, group commit; only the chain view is static), the simulated miners (bench/coordinator/miners.ts:
 the test fixtures' \`MinerClient\` and serve loop, each miner logged in with a signed MinerLogin,
 long-polling, and signing an EIP-712 TaskResult for every task, with libsecp256k1, byte-identical to
 viem's signature; plus a tiny OpenAI-compatible backend that answers at once), and the load
@@ -198,8 +198,10 @@ connection can wait seconds to be accepted.
 
 Where a task's coordinator CPU goes: the store, hashing and signature steps of one chat task, run on the
 real services in one process, task after task (${int(STEP_TASKS)} tasks after ${int(STEP_WARMUP)} for warm-up), each step timed on its
-own (bench/coordinator/steps.ts). HTTP parsing and replies, Fastify's validation, dispatch and the event
-plumbing are not in it: they are the rest of the CPU per task above.
+own (bench/coordinator/steps.ts). Here each task pays two whole commits (its app request's and its
+result's); under load one commit covers every write of an event-loop turn. HTTP parsing and replies,
+Fastify's validation, dispatch and the event plumbing are not in it: they are the rest of the CPU per task
+above.
 
 | request | step | median µs | mean µs |
 |---|---|---:|---:|

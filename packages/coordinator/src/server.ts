@@ -5,6 +5,16 @@ import { minerApi } from "./api/miner-api.js";
 import { opsApi } from "./api/ops-api.js";
 import type { CoordinatorServices } from "./services.js";
 
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /**
+     * False for a route whose answer promises nothing about what it wrote, so it need not wait for the
+     * group commit: a miner's poll (a lease lost in a crash only means the task is handed out again).
+     */
+    acknowledgesWrites?: boolean;
+  }
+}
+
 export interface ServerOptions {
   /** Fastify's logger option: false for none, or pino options; secrets never reach it (see redact). */
   logger?: FastifyServerOptions["logger"];
@@ -23,9 +33,11 @@ export function buildServer(services: CoordinatorServices, options: ServerOption
   });
   installErrorHandlers(app);
   // Nothing is acknowledged before it is on disk: with group commit, an answer waits for the commit of
-  // the event-loop turn's writes (microseconds later); a failed commit turns it into a 500.
-  app.addHook("onSend", (_request, _reply, payload, done) => {
-    const committed = services.db.committed();
+  // the event-loop turn's writes (microseconds later); a failed commit turns it into a 500. Routes whose
+  // answer acknowledges nothing opt out (see FastifyContextConfig.acknowledgesWrites).
+  app.addHook("onSend", (request, _reply, payload, done) => {
+    const committed =
+      request.routeOptions.config.acknowledgesWrites === false ? undefined : services.db.committed();
     if (committed === undefined) return done(null, payload);
     committed.then(
       () => done(null, payload),

@@ -51,6 +51,41 @@ describe("native tasks", () => {
     expect(task.completed_at).toBeGreaterThanOrEqual(task.created_at ?? Number.POSITIVE_INFINITY);
   });
 
+  it("holds each answer until its writes are committed, a failed commit answers 500, polls do not wait", async () => {
+    const c = await startAppCoordinator();
+    const [alice] = c.miners;
+    if (alice === undefined) throw new Error("no miner");
+    const miner = c.minerClient(alice);
+    await miner.login();
+    await miner.poll({ slots: 1, models: [CHAT_MODEL], waitMs: 0 });
+    // Stand in for a slow (then failing) commit of the turn's transaction.
+    let finish: { resolve: () => void; reject: (error: Error) => void } | undefined;
+    const gate = () =>
+      new Promise<void>((resolve, reject) => {
+        finish = { resolve, reject };
+      });
+    let pending = gate();
+    c.services.db.committed = () => pending;
+    const answer = c.fetch("/v1/tasks", { json: chatTask });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const poll = await miner.poll({ slots: 1, models: [CHAT_MODEL], waitMs: 0 }); // answered meanwhile
+    expect(poll).toHaveLength(1);
+    let answered = false;
+    void answer.then(() => {
+      answered = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(answered).toBe(false);
+    finish?.resolve();
+    expect((await answer).status).toBe(202);
+
+    pending = gate();
+    const refused = c.fetch("/v1/tasks", { json: chatTask });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    finish?.reject(new Error("disk I/O error"));
+    expect((await refused).status).toBe(500);
+  });
+
   it("streams status, progress and the final task as server-sent events", async () => {
     const c = await startAppCoordinator();
     const [alice, bob] = c.miners;

@@ -55,7 +55,10 @@ export async function minerApi(app: FastifyInstance, { services }: { services: C
       request.miner = minerOf(services, request);
     });
 
-    authed.post("/miner/v1/poll", { schema: MINER_SCHEMAS.poll }, async (request, reply) => {
+    // A lease handed out here and lost in a crash before its commit only makes the task go out again,
+    // and the result for it is then refused: the answer need not wait for the commit.
+    const poll = { schema: MINER_SCHEMAS.poll, config: { acknowledgesWrites: false } };
+    authed.post("/miner/v1/poll", poll, async (request, reply) => {
       const body = request.body as {
         slots: number;
         models: string[];

@@ -83,6 +83,18 @@ export interface TaskRow {
   updated_at: number;
 }
 
+const COLUMN_NAMES = TASK_COLUMNS.split(",").map((name) => name.trim()) as (keyof TaskRow)[];
+
+/**
+ * A row read in raw mode (an array in {@link TASK_COLUMNS} order) as a {@link TaskRow}. libsql builds
+ * a row object in ~1.2 us per column, an array in a third of that, and a task row has 23 columns.
+ */
+export function rowFromValues(values: unknown[]): TaskRow {
+  const row = {} as Record<keyof TaskRow, unknown>;
+  for (let i = 0; i < COLUMN_NAMES.length; i++) row[COLUMN_NAMES[i] as keyof TaskRow] = values[i];
+  return row as unknown as TaskRow;
+}
+
 /** Maps a row to a task, copying named columns only (libsql adds a `_metadata` key to rows). */
 export function taskFromRow(row: TaskRow): Task {
   return {

@@ -6,12 +6,16 @@ const FINAL_ATTEMPT = "(attempts >= max_attempts OR (stream = 1 AND first_token_
 /** The task store's statements, prepared once per connection by TaskStore. */
 export const TASK_SQL = {
   byId: `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ?`,
+  exists: "SELECT 1 FROM tasks WHERE id = ?",
   byIdempotencyKey: `SELECT ${TASK_COLUMNS} FROM tasks WHERE api_key_id = ? AND idempotency_key = ?`,
+  // No RETURNING: the caller knows every column of a new task (reading a row back costs ~30 us).
   insert: `INSERT INTO tasks (id, api_key_id, kind, model, input, input_hash, stream, idempotency_key, status,
       max_attempts, created_at, updated_at)
     VALUES (:id, :apiKeyId, :kind, :model, :input, :inputHash, :stream, :idempotencyKey, 'queued',
-      :maxAttempts, :now, :now)
-    RETURNING ${TASK_COLUMNS}`,
+      :maxAttempts, :now, :now)`,
+  // A read before the lease's write transaction: most polls find nothing queued.
+  anyQueued: `SELECT 1 FROM tasks
+    WHERE status = 'queued' AND model IN (SELECT value FROM json_each(:models)) LIMIT 1`,
   // One statement: pick the oldest queued tasks of the models and mark them leased.
   lease: `UPDATE tasks SET status = 'leased', leased_to = :miner, lease_expires_at = :expiresAt,
       attempts = attempts + 1, updated_at = :now

@@ -14,6 +14,8 @@ import {
   encodePayload,
   hexBytes,
   millis,
+  rowFromValues,
+  TASK_COLUMNS,
   TASK_KINDS,
   TASK_STATUSES,
   type Task,
@@ -88,7 +90,11 @@ export class TaskStore {
 
   constructor(db: StoreDatabase) {
     this.#db = db;
-    const entries = Object.entries(TASK_SQL).map(([name, sql]) => [name, db.connection.prepare(sql)]);
+    // Statements that return whole task rows read them in raw mode (see rowFromValues).
+    const entries = Object.entries(TASK_SQL).map(([name, sql]) => {
+      const statement = db.connection.prepare(sql);
+      return [name, sql.includes(TASK_COLUMNS) ? statement.raw(true) : statement];
+    });
     this.#sql = Object.fromEntries(entries) as Record<keyof typeof TASK_SQL, Database.Statement>;
   }
 
@@ -115,7 +121,7 @@ export class TaskStore {
 
     return this.#db.immediate(() => {
       if (idempotencyKey !== undefined) {
-        const prior = this.#sql.byIdempotencyKey.get(input.apiKeyId, idempotencyKey) as TaskRow | undefined;
+        const prior = one(this.#sql.byIdempotencyKey.get(input.apiKeyId, idempotencyKey));
         if (prior !== undefined) {
           const same =
             prior.kind === input.kind &&
@@ -126,8 +132,32 @@ export class TaskStore {
           return taskFromRow(prior);
         }
       }
-      if (this.#sql.byId.get(id) !== undefined) throw new DuplicateTaskError(id);
-      const rows = this.#sql.insert.all({
+      if (this.#sql.exists.get(id) !== undefined) throw new DuplicateTaskError(id);
+      const row: Omit<TaskRow, "seq"> = {
+        id,
+        api_key_id: input.apiKeyId,
+        kind: input.kind,
+        model: input.model,
+        input: json,
+        input_hash: inputHash,
+        stream,
+        idempotency_key: idempotencyKey ?? null,
+        status: "queued",
+        attempts: 0,
+        max_attempts: maxAttempts,
+        leased_to: null,
+        lease_expires_at: null,
+        first_token_sent: 0,
+        result_hash: null,
+        signature: null,
+        result_payload: null,
+        result_encoding: null,
+        completed_at: null,
+        error: null,
+        created_at: now,
+        updated_at: now,
+      };
+      this.#sql.insert.run({
         id,
         apiKeyId: input.apiKeyId,
         kind: input.kind,
@@ -138,8 +168,8 @@ export class TaskStore {
         idempotencyKey: idempotencyKey ?? null,
         maxAttempts,
         now,
-      }) as TaskRow[];
-      return taskFromRow(single(rows, id));
+      });
+      return taskFromRow(row as TaskRow);
     });
   }
 
@@ -151,9 +181,10 @@ export class TaskStore {
     }
     const expiresAt = millis(now, "now") + positive(leaseMs, "leaseMs");
     if (models.length === 0) return [];
-    const rows = this.#db.immediate(
-      () =>
-        this.#sql.lease.all({ miner, models: JSON.stringify(models), limit, expiresAt, now }) as TaskRow[],
+    const modelsJson = JSON.stringify(models);
+    if (this.#sql.anyQueued.get({ models: modelsJson }) === undefined) return [];
+    const rows = this.#db.immediate(() =>
+      many(this.#sql.lease.all({ miner, models: modelsJson, limit, expiresAt, now })),
     );
     // RETURNING has no defined order.
     rows.sort((a, b) => a.created_at - b.created_at || a.seq - b.seq);
@@ -164,8 +195,8 @@ export class TaskStore {
   assign(id: string, miner: string, leaseMs: number, now: number): Task | undefined {
     nonEmpty(miner, "miner", 200);
     const expiresAt = millis(now, "now") + positive(leaseMs, "leaseMs");
-    const row = this.#db.write(
-      () => this.#sql.assign.get({ id: id.toLowerCase(), miner, expiresAt, now }) as TaskRow | undefined,
+    const row = this.#db.write(() =>
+      one(this.#sql.assign.get({ id: id.toLowerCase(), miner, expiresAt, now })),
     );
     return row === undefined ? undefined : taskFromRow(row);
   }
@@ -193,7 +224,7 @@ export class TaskStore {
     const { bytes, encoding } = encodePayload(result.payload);
     return this.#db.immediate(() => {
       const params = { id: taskId, miner, resultHash, signature, payload: bytes, encoding, completedAt };
-      const row = this.#sql.complete.get(params) as TaskRow | undefined;
+      const row = one(this.#sql.complete.get(params));
       if (row === undefined) {
         const held = this.#holderRow(taskId, miner);
         throw new LeaseExpiredError(taskId, held.lease_expires_at ?? completedAt);
@@ -218,9 +249,7 @@ export class TaskStore {
       const row = this.#holderRow(taskId, miner);
       const final = row.attempts >= row.max_attempts || (row.stream === 1 && row.first_token_sent === 1);
       const status: TaskStatus = final ? "failed" : "queued";
-      return taskFromRow(
-        single(this.#sql.fail.all({ id: taskId, miner, status, error, now }) as TaskRow[], taskId),
-      );
+      return taskFromRow(single(many(this.#sql.fail.all({ id: taskId, miner, status, error, now })), taskId));
     });
   }
 
@@ -256,7 +285,7 @@ export class TaskStore {
   }
 
   get(id: string): Task | undefined {
-    const row = this.#sql.byId.get(id.toLowerCase()) as TaskRow | undefined;
+    const row = one(this.#sql.byId.get(id.toLowerCase()));
     return row === undefined ? undefined : taskFromRow(row);
   }
 
@@ -272,7 +301,7 @@ export class TaskStore {
 
   /** The task's row if `miner` holds its lease; call inside a transaction. */
   #holderRow(taskId: string, miner: string): TaskRow {
-    const row = this.#sql.byId.get(taskId) as TaskRow | undefined;
+    const row = one(this.#sql.byId.get(taskId));
     if (row === undefined) throw new TaskNotFoundError(taskId);
     if (row.status === "completed") throw new AlreadyCompletedError(taskId);
     if (row.status !== "leased" || row.leased_to !== miner) {
@@ -280,6 +309,15 @@ export class TaskStore {
     }
     return row;
   }
+}
+
+/** A raw-mode task row, if any. */
+function one(values: unknown): TaskRow | undefined {
+  return values === undefined ? undefined : rowFromValues(values as unknown[]);
+}
+
+function many(rows: unknown[]): TaskRow[] {
+  return rows.map((values) => rowFromValues(values as unknown[]));
 }
 
 function single(rows: TaskRow[], id: string): TaskRow {
