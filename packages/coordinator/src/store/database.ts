@@ -66,22 +66,10 @@ export class StoreDatabase {
    * still rolls back alone, and commits with the turn. Not reentrant without group commit.
    */
   immediate<T>(fn: () => T): T {
-    if (this.#groupCommit) return this.#inBatch(fn);
-    this.#sql.begin.run();
-    try {
-      const result = fn();
-      this.#sql.commit.run();
-      return result;
-    } catch (error) {
-      if (this.connection.inTransaction) {
-        try {
-          this.#sql.rollback.run();
-        } catch {
-          // Report the error that aborted the transaction, not the rollback's.
-        }
-      }
-      throw error;
-    }
+    const sql = this.#sql;
+    if (!this.#groupCommit) return this.#guarded(fn, sql.begin, sql.commit, [sql.rollback]);
+    this.#openBatch();
+    return this.#guarded(fn, sql.savepoint, sql.release, [sql.rollbackTo, sql.release]);
   }
 
   /**
@@ -107,20 +95,24 @@ export class StoreDatabase {
     this.#groupCommit = true;
   }
 
-  #inBatch<T>(fn: () => T): T {
-    this.#openBatch();
-    this.#sql.savepoint.run();
+  /** Runs `fn` between `open` and `close`; if it throws, runs `undo` while a transaction is open. */
+  #guarded<T>(
+    fn: () => T,
+    open: Database.Statement,
+    close: Database.Statement,
+    undo: Database.Statement[],
+  ): T {
+    open.run();
     try {
       const result = fn();
-      this.#sql.release.run();
+      close.run();
       return result;
     } catch (error) {
       if (this.connection.inTransaction) {
         try {
-          this.#sql.rollbackTo.run();
-          this.#sql.release.run();
+          for (const statement of undo) statement.run();
         } catch {
-          // As above: the first error is the one to report.
+          // Report the error that aborted the step, not the rollback's.
         }
       }
       throw error;
