@@ -118,6 +118,8 @@ function markdown(r: Results): string {
   const m = r.memory;
   const added50 = coordinator.p50 - direct.p50;
   const added99 = coordinator.p99 - direct.p99;
+  const part = r.latency.coordinatorPart;
+  const miner = r.latency.minerPart;
   const best = Math.max(...r.throughput.map((t) => t.perSecond));
   const fastest = r.throughput.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
   const fastestCpu = (fastest.cpu.coordinator / fastest.perSecond) * 1e6;
@@ -158,17 +160,25 @@ Direct: POST /v1/chat/completions to the backend. Through the coordinator: POST 
 (non-stream) to the coordinator, which stores the task and hands it to one of ${LATENCY.miners} long-polling miners
 (${LATENCY.slots} slots each); the miner calls the same backend over HTTP, signs the TaskResult and posts it; the
 coordinator checks the signature, records the result, credits the miner, signs its receipt and answers.
-Added = coordinator-path percentile − direct percentile. Milliseconds; wrong or failed answers: ${r.latency.errors}.
+Milliseconds; wrong or failed answers: ${r.latency.errors}.
 
 | path | p50 | p90 | p99 | max | mean |
 |---|---:|---:|---:|---:|---:|
 ${latencyRow("direct (backend)", direct)}
 ${latencyRow("through the coordinator", coordinator)}
 
-| added | result | target | met |
-|---|---:|---:|:---:|
-| p50 | ${ms(added50)} ms | <= 2 ms | ${pass(added50 <= 2)} |
-| p99 | ${ms(added99)} ms | <= 10 ms | ${pass(added99 <= 10)} |
+What is added, and by whom. End to end: the coordinator-path percentile less the direct one; the
+bench miner's own work is in it. The miner notes, for each task, how long it held it: from the task
+reaching its code to its result request being handed to node:http, its backend call included. Per
+request, the latency less that span is the coordinator's part (its work and the HTTP hops to and from
+it; the poll answer's parsing and the result's serialization in the miner count here too), and the span
+less the same round's direct call is the miner's part, which issue 6 measures on the real miner.
+
+| added | p50 | p99 | target | met |
+|---|---:|---:|---:|:---:|
+| end to end (coordinator and bench miner) | ${ms(added50)} | ${ms(added99)} | | |
+| the coordinator's part, per request (${int(part.n)} requests) | **${ms(part.p50)}** | **${ms(part.p99)}** | p50 <= 2, p99 <= 10 | ${pass(part.p50 <= 2 && part.p99 <= 10)} |
+| the bench miner's part, per request | ${ms(miner.p50)} | ${ms(miner.p99)} | | |
 
 CPU per task on this sequential path (${int(cpuPerTask.tasks)} more coordinator requests alone, /proc/<pid>/stat):
 coordinator ${int(cpuPerTask.coordinator)} µs, miners process ${int(cpuPerTask.miners)} µs (the miner and the backend call),
@@ -198,8 +208,8 @@ connection can wait seconds to be accepted.
 
 Where a task's coordinator CPU goes: the store, hashing and signature steps of one chat task, run on the
 real services in one process, task after task (${int(STEP_TASKS)} tasks after ${int(STEP_WARMUP)} for warm-up), each step timed on its
-own (bench/coordinator/steps.ts). Here each task pays two whole commits (its app request's and its
-result's); under load one commit covers every write of an event-loop turn. HTTP parsing and replies,
+own (bench/coordinator/steps.ts). Here each task pays three whole commits (its app request's, its
+result's and its receipt's); under load one commit covers every write of an event-loop turn. HTTP parsing and replies,
 Fastify's validation, dispatch and the event plumbing are not in it: they are the rest of the CPU per task
 above.
 

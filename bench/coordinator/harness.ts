@@ -108,6 +108,17 @@ export class Harness {
     return nextMessage(this.#minersProcess, isEvent<Stopped>("stopped"));
   }
 
+  /** The miners' spans (task id -> ms) since the previous call. */
+  async spans(): Promise<Map<string, number>> {
+    const command: MinersCommand = { cmd: "spans" };
+    this.#minersProcess.send(command);
+    const { spans } = await nextMessage(
+      this.#minersProcess,
+      isEvent<Extract<MinersEvent, { event: "spans" }>>("spans"),
+    );
+    return new Map(spans);
+  }
+
   /** The coordinator's event-loop delay since the previous call. */
   loopDelay(): Promise<LoopDelay> {
     this.#coordinatorProcess.send({ cmd: "loopDelay" });
@@ -168,6 +179,13 @@ function answered(status: number, body: string, expected: string): boolean {
 export interface Latency {
   direct: Distribution;
   coordinator: Distribution;
+  /**
+   * Per request through the coordinator, its latency less the span the miner held the task (which
+   * includes the miner's call to the backend): the time the coordinator and the hops to it took.
+   */
+  coordinatorPart: Distribution;
+  /** The miner's span less the direct call's latency of the same round: what the bench miner adds. */
+  minerPart: Distribution;
   errors: number;
   /** CPU µs per task of each process, from a further run of coordinator requests alone. */
   cpuPerTask: { coordinator: number; miners: number; load: number; tasks: number };
@@ -189,6 +207,7 @@ export async function measureLatency(
   const auth = { authorization: `Bearer ${harness.coordinator.apiKey}` };
   const direct: number[] = [];
   const viaCoordinator: number[] = [];
+  const taskIds: (string | undefined)[] = [];
   let errors = 0;
   for (let i = 0; i < warmup + requests; i++) {
     const { body, expected } = chat(i);
@@ -202,7 +221,17 @@ export async function measureLatency(
     if (i < warmup) continue;
     direct.push(directMs);
     viaCoordinator.push(coordinatorMs);
+    taskIds.push(b.taskId);
   }
+  const spans = await harness.spans();
+  const coordinatorPart: number[] = [];
+  const minerPart: number[] = [];
+  taskIds.forEach((id, i) => {
+    const span = id === undefined ? undefined : spans.get(id);
+    if (span === undefined) return;
+    coordinatorPart.push((viaCoordinator[i] as number) - span);
+    minerPart.push(span - (direct[i] as number));
+  });
   const before = snapshot(harness);
   for (let i = 0; i < cpuTasks; i++) {
     const { body, expected } = chat(i);
@@ -215,6 +244,8 @@ export async function measureLatency(
   return {
     direct: distribution(direct),
     coordinator: distribution(viaCoordinator),
+    coordinatorPart: distribution(coordinatorPart),
+    minerPart: distribution(minerPart),
     errors,
     cpuPerTask: {
       coordinator: perTask("coordinator"),

@@ -56,12 +56,19 @@ export type MinersCommand =
       coordinator: CoordinatorReady;
     }
   | { cmd: "stopFleet" }
+  /** The miner spans recorded since the previous such command. */
+  | { cmd: "spans" }
   | { cmd: "exit" };
 
 export type MinersEvent =
   | { event: "ready"; backendUrl: string }
   | { event: "fleet"; started: number }
-  | { event: "stopped"; completed: number; errors: number; errorSamples: string[] };
+  | { event: "stopped"; completed: number; errors: number; errorSamples: string[] }
+  /**
+   * Per task id, the ms from the miner starting on the task (the backend call included) to its result
+   * request leaving: the part of a request's latency spent in the miner.
+   */
+  | { event: "spans"; spans: [string, number][] };
 
 /**
  * Starts bench/coordinator/<file> with an IPC channel: a .ts file under tsx, a .mjs file with plain

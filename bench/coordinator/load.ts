@@ -6,6 +6,8 @@ import { Agent, request } from "node:http";
 export interface JsonResponse {
   status: number;
   body: string;
+  /** The coordinator's x-roost-task-id header, if any. */
+  taskId: string | undefined;
 }
 
 /** A keep-alive connection pool to one server; `sockets` caps the connections (one request each). */
@@ -35,9 +37,14 @@ export function postJson(
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
-        );
+        res.on("end", () => {
+          const taskId = res.headers["x-roost-task-id"];
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+            taskId: typeof taskId === "string" ? taskId : undefined,
+          });
+        });
         res.on("error", reject);
       },
     );

@@ -107,6 +107,29 @@ function inProcess(task: LeasedTask): ChatTaskOutput {
   };
 }
 
+// When each task reached the miner and how long the miner held it (see MinersEvent "spans").
+const started = new Map<string, number>();
+let spans: [string, number][] = [];
+
+/** The fixture's client, noting the moment each result request is handed to node:http. */
+class TimedMinerClient extends MinerClient {
+  override submitResult(id: string, body: unknown) {
+    const start = started.get(id);
+    if (start !== undefined) {
+      started.delete(id);
+      spans.push([id, performance.now() - start]);
+    }
+    return super.submitResult(id, body);
+  }
+}
+
+function timed(answer: (task: LeasedTask) => ChatTaskOutput | Promise<ChatTaskOutput>) {
+  return (task: LeasedTask) => {
+    started.set(task.id, performance.now());
+    return answer(task);
+  };
+}
+
 let fleet: MinerServeLoop[] = [];
 const send = (event: MinersEvent) => process.send?.(event);
 
@@ -116,7 +139,7 @@ process.on("message", async (command: MinersCommand) => {
   if (command.cmd === "fleet") {
     const { coordinator } = command;
     for (let i = command.first; i < command.first + command.count; i++) {
-      const client = new MinerClient({
+      const client = new TimedMinerClient({
         baseUrl: coordinator.url,
         account: fastAccount(i),
         coordinator: coordinator.operator,
@@ -126,7 +149,7 @@ process.on("message", async (command: MinersCommand) => {
         client.serve({
           models: [BENCH_MODEL],
           slots: command.slots,
-          answer: command.viaBackend ? viaBackend : inProcess,
+          answer: timed(command.viaBackend ? viaBackend : inProcess),
         }),
       );
     }
@@ -134,6 +157,7 @@ process.on("message", async (command: MinersCommand) => {
   } else if (command.cmd === "stopFleet") {
     const loops = fleet;
     fleet = [];
+    spans = [];
     await Promise.all(loops.map((loop) => loop.stop()));
     const errors = loops.flatMap((loop) => loop.errors);
     send({
@@ -142,6 +166,9 @@ process.on("message", async (command: MinersCommand) => {
       errors: errors.length,
       errorSamples: errors.slice(0, 5).map(String),
     });
+  } else if (command.cmd === "spans") {
+    send({ event: "spans", spans });
+    spans = [];
   } else if (command.cmd === "exit") {
     backend.close();
     backendAgent.destroy();

@@ -1,8 +1,8 @@
 // What one task costs the coordinator, step by step: the store, hashing and signature work on a chat
-// task's path (app request → stored → leased → result checked, recorded, credited, receipt signed), run
+// task's path (app request → stored → leased → result checked, recorded, credited → receipt), run
 // on the real services in this process, task after task, each step timed on its own. The database is
-// opened as the node opens it (group commit), and each request's commit is timed as a step of its own:
-// here every task pays whole commits, under load one commit serves every task of an event-loop turn.
+// opened as the node opens it (group commit), and each commit is timed as a step of its own: here
+// every task pays whole commits, under load one commit serves every task of an event-loop turn.
 // HTTP and scheduling stay out; their share is what the throughput run's CPU per task leaves over.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -143,7 +143,7 @@ export async function measureSteps(): Promise<StepCost[]> {
       );
       if (signer !== miner) throw new Error("recovered the wrong signer");
       step(
-        "complete + credit + receipt (BEGIN IMMEDIATE, SAVEPOINT, UPDATE … RETURNING, SELECT, Receipt digest, libsecp256k1 sign, UPSERT, RELEASE)",
+        "complete + credit (BEGIN IMMEDIATE, SAVEPOINT, UPDATE … RETURNING, SELECT, UPSERT, RELEASE)",
         "result",
         () =>
           services.tasks.complete(
@@ -156,6 +156,12 @@ export async function measureSteps(): Promise<StepCost[]> {
           ),
       );
       await commit("commit of the result's writes (COMMIT)", "result");
+      step(
+        "receipt, after the app's answer (SELECT, Receipt digest, libsecp256k1 sign, UPDATE)",
+        "result",
+        () => services.earnings.receipt(miner),
+      );
+      await commit("commit of the receipt (COMMIT)", "result");
     }
     return [...times.entries()].map(([step, { request, us }]) => {
       const sorted = [...us].sort((a, b) => a - b);

@@ -40,12 +40,9 @@ export interface SignedReceipt {
 
 /** What each miner has earned here, and the signed receipts for it (payments/earnings.ts). */
 export interface Earnings {
-  /**
-   * Adds the task's price to the miner's total and signs the receipt for it; call inside the
-   * transaction that completes the task.
-   */
-  credit(miner: Address, task: Task): SignedReceipt;
-  /** The latest receipt for the miner, or undefined if it earned nothing. */
+  /** Adds the task's price to the miner's total; call inside the transaction that completes the task. */
+  credit(miner: Address, task: Task): bigint;
+  /** The latest receipt for the miner (signed lazily and cached), or undefined if it earned nothing. */
   receipt(miner: Address): SignedReceipt | undefined;
 }
 

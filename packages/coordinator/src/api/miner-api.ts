@@ -130,7 +130,7 @@ export async function minerApi(app: FastifyInstance, { services }: { services: C
           services.metrics.result(false, error instanceof ApiError ? (error.code ?? "invalid") : "error");
           throw error;
         }
-        const { task, replay, receipt } = accepted;
+        const { task, replay } = accepted;
         // Apps hear of a result only once it is on disk: a streamed answer ends without waiting on
         // the reply path, so the wait is here.
         await services.db.committed();
@@ -139,7 +139,9 @@ export async function minerApi(app: FastifyInstance, { services }: { services: C
           dispatcher.settled(task.id);
           events.emit({ type: "completed", task });
         }
-        return { accepted: true, taskId: task.id, receipt: receipt ?? null };
+        // Signed after the app has its answer: the signature is off the app's path (the credited
+        // total is committed; a receipt lost in a crash is signed again when next asked for).
+        return { accepted: true, taskId: task.id, receipt: services.earnings.receipt(miner) ?? null };
       },
     );
 

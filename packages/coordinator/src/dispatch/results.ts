@@ -8,7 +8,7 @@ import {
 import { type Address, type Hex, isAddressEqual } from "viem";
 import { ApiError } from "../api/errors.js";
 import { recoverDigestSigner } from "../crypto/fast-ecdsa.js";
-import type { CoordinatorServices, SignedReceipt } from "../services.js";
+import type { CoordinatorServices } from "../services.js";
 import { AlreadyCompletedError } from "../store/errors.js";
 import type { Task } from "../store/task-record.js";
 
@@ -46,7 +46,7 @@ export function acceptResult(
   taskId: string,
   submission: ResultSubmission,
   now: number = Date.now(),
-): { task: Task; replay: boolean; receipt: SignedReceipt | undefined } {
+): { task: Task; replay: boolean } {
   const task = services.tasks.get(taskId);
   if (task === undefined) throw new ApiError(404, `no task ${taskId}`, { code: "task_not_found" });
   if (task.leasedTo?.toLowerCase() !== miner.toLowerCase()) {
@@ -101,19 +101,18 @@ export function acceptResult(
   // A resubmission of the same signed result (the miner's retry after a lost response) is answered
   // as a success; anything else on a finished task is refused.
   if (task.status === "completed" && task.leasedTo === miner && task.result?.resultHash === computed) {
-    return { task, replay: true, receipt: services.earnings.receipt(miner) };
+    return { task, replay: true };
   }
   try {
-    let receipt: SignedReceipt | undefined;
     const done = services.tasks.complete(
       task.id,
       miner,
       { resultHash: computed, signature: submission.signature, payload: output, completedAt: now },
       (completed) => {
-        receipt = services.earnings.credit(miner, completed);
+        services.earnings.credit(miner, completed);
       },
     );
-    return { task: done, replay: false, receipt };
+    return { task: done, replay: false };
   } catch (error) {
     if (error instanceof AlreadyCompletedError) {
       throw new ApiError(409, "the task already has a result", { code: "already_completed" });

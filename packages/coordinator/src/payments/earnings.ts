@@ -1,8 +1,9 @@
 // Each miner's pay as one growing number: every accepted result adds its price to the miner's total,
 // in the same transaction that records the result, and the miner's Receipt is the coordinator's
-// signature over that total (PaymentEscrow pays the increase since the last redemption). The receipt
-// for the new total is signed in that transaction too (~40 us with the native signer) and stored with
-// it, so the answer to each result carries it and one commit covers result, total and receipt.
+// signature over that total (PaymentEscrow pays the increase since the last redemption). A receipt is
+// signed when asked for (the miner API returns one with each accepted result, after the app has its
+// answer; ~40 us with the native signer) and at most once per total. The signature is kept in memory,
+// not written: it can always be made again from the committed total, so it costs no commit.
 import { hashReceipt, type RoostDomainParams, type TaskInput } from "@roost/protocol";
 import type Database from "libsql";
 import { type Address, getAddress, type Hex, isAddressEqual } from "viem";
@@ -25,24 +26,15 @@ interface EarningsRow {
   miner: string;
   cumulative: string;
   tasks: number;
-  receipt_amount: string | null;
-  receipt_signature: string | null;
 }
 
 const SQL = {
-  byMiner: `SELECT miner, cumulative, tasks, receipt_amount, receipt_signature
-    FROM miner_earnings WHERE miner = ?`,
+  byMiner: "SELECT miner, cumulative, tasks FROM miner_earnings WHERE miner = ?",
   all: "SELECT miner, cumulative, tasks FROM miner_earnings",
   // The new total is computed by the caller from the row it read in the same transaction.
-  credit: `INSERT INTO miner_earnings (miner, cumulative, tasks, receipt_amount, receipt_signature, updated_at)
-    VALUES (:miner, :cumulative, 1, :cumulative, :signature, :now)
+  credit: `INSERT INTO miner_earnings (miner, cumulative, tasks, updated_at) VALUES (:miner, :cumulative, 1, :now)
     ON CONFLICT (miner) DO UPDATE SET cumulative = excluded.cumulative, tasks = tasks + 1,
-      receipt_amount = excluded.receipt_amount, receipt_signature = excluded.receipt_signature,
-      updated_at = excluded.updated_at
-    RETURNING tasks`,
-  // Only if no credit landed since the row was read: a signature is never cached for a stale total.
-  cacheReceipt: `UPDATE miner_earnings SET receipt_amount = :amount, receipt_signature = :signature
-    WHERE miner = :miner AND cumulative = :amount`,
+      updated_at = excluded.updated_at`,
 } as const;
 
 /** Miners' cumulative earnings in the coordinator database, and their signed Receipts. */
@@ -53,6 +45,8 @@ export class EarningsBook implements Earnings {
   readonly #coordinator: Address;
   readonly #domain: RoostDomainParams;
   readonly #sql: Record<keyof typeof SQL, Database.Statement>;
+  /** The latest signed receipt of each miner, for the total it was signed for. */
+  readonly #signatures = new Map<Address, { amount: string; signature: Hex }>();
 
   /**
    * @param coordinator this coordinator's operator address; `signer` must hold its key, since
@@ -81,13 +75,12 @@ export class EarningsBook implements Earnings {
   }
 
   /**
-   * Adds the task's price to the miner's total and returns the Receipt for the new total. Must run
-   * inside the transaction that completes the task (TaskStore.complete's `inSameTransaction`): the read
-   * and the write of the total are then one atomic step, and the credit commits or rolls back with the
-   * result.
+   * Adds the task's price to the miner's total and returns the new total (wei). Must run inside the
+   * transaction that completes the task (TaskStore.complete's `inSameTransaction`): the read and the
+   * write of the total are then one atomic step, and the credit commits or rolls back with the result.
    * @throws if called outside a transaction, or if the stored task input has no chat/image type.
    */
-  credit(miner: Address, task: Task): SignedReceipt {
+  credit(miner: Address, task: Task): bigint {
     if (!this.#db.connection.inTransaction) {
       throw new Error("EarningsBook.credit must run inside the transaction that completes the task");
     }
@@ -95,14 +88,8 @@ export class EarningsBook implements Earnings {
     const price = this.#prices.priceOf(pricedAs(task));
     const row = this.#sql.byMiner.get(key) as EarningsRow | undefined;
     const cumulative = (row === undefined ? 0n : BigInt(row.cumulative)) + price;
-    const signature = this.#sign(key, cumulative);
-    const { tasks } = this.#sql.credit.get({
-      miner: key,
-      cumulative: cumulative.toString(),
-      signature,
-      now: Date.now(),
-    }) as { tasks: number };
-    return this.#signed(key, cumulative.toString(), signature, tasks);
+    this.#sql.credit.run({ miner: key, cumulative: cumulative.toString(), now: Date.now() });
+    return cumulative;
   }
 
   /** The Receipt for the miner's current total, signed once per total; undefined if it earned nothing. */
@@ -110,23 +97,26 @@ export class EarningsBook implements Earnings {
     const key = getAddress(miner);
     const row = this.#sql.byMiner.get(key) as EarningsRow | undefined;
     if (row === undefined || row.cumulative === "0") return undefined;
-    let signature = row.receipt_amount === row.cumulative ? (row.receipt_signature as Hex | null) : null;
-    if (signature === null) {
-      // A total credited before receipts were signed with it (an older database): sign it now.
-      signature = this.#sign(key, BigInt(row.cumulative));
-      this.#sql.cacheReceipt.run({ miner: key, amount: row.cumulative, signature });
+    const cached = this.#signatures.get(key);
+    let signature: Hex;
+    if (cached?.amount === row.cumulative) {
+      signature = cached.signature;
+    } else {
+      const message = {
+        coordinator: this.#coordinator,
+        miner: key,
+        cumulativeAmount: BigInt(row.cumulative),
+      };
+      signature = this.#signer.sign(hashReceipt(this.#domain, message));
+      this.#signatures.set(key, { amount: row.cumulative, signature });
     }
-    return this.#signed(key, row.cumulative, signature, row.tasks);
-  }
-
-  #sign(miner: Address, cumulativeAmount: bigint): Hex {
-    return this.#signer.sign(
-      hashReceipt(this.#domain, { coordinator: this.#coordinator, miner, cumulativeAmount }),
-    );
-  }
-
-  #signed(miner: Address, cumulativeAmount: string, signature: Hex, tasks: number): SignedReceipt {
-    return { coordinator: this.#coordinator, miner, cumulativeAmount, signature, tasks };
+    return {
+      coordinator: this.#coordinator,
+      miner: key,
+      cumulativeAmount: row.cumulative,
+      signature,
+      tasks: row.tasks,
+    };
   }
 
   /** Every miner that was ever credited, with its total. */

@@ -97,6 +97,7 @@ export const MIGRATIONS: readonly Migration[] = [
           AND (cumulative = '0' OR cumulative NOT GLOB '0*')),
         tasks INTEGER NOT NULL CHECK (tasks >= 0),
         -- The latest signed Receipt and the cumulative amount it is for (stale once that differs).
+        -- Unused since receipts are signed from the total on demand and kept in memory.
         receipt_amount TEXT,
         receipt_signature TEXT,
         updated_at INTEGER NOT NULL,
