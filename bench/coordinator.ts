@@ -208,8 +208,8 @@ connection can wait seconds to be accepted.
 
 Where a task's coordinator CPU goes: the store, hashing and signature steps of one chat task, run on the
 real services in one process, task after task (${int(STEP_TASKS)} tasks after ${int(STEP_WARMUP)} for warm-up), each step timed on its
-own (bench/coordinator/steps.ts). Here each task pays three whole commits (its app request's, its
-result's and its receipt's); under load one commit covers every write of an event-loop turn. HTTP parsing and replies,
+own (bench/coordinator/steps.ts). Here each task pays two whole commits (its app request's and its
+result's); under load one commit covers every write of an event-loop turn. HTTP parsing and replies,
 Fastify's validation, dispatch and the event plumbing are not in it: they are the rest of the CPU per task
 above.
 
