@@ -101,7 +101,7 @@ export async function measureSteps(): Promise<StepCost[]> {
       };
       step("API key check (SHA-256, SELECT)", "app", () => services.apiKeys.verify(apiKey.plaintext));
       const hash = step("input hash (canonical JSON, keccak256)", "app", () => inputHash(input));
-      const queued = step("enqueue (BEGIN IMMEDIATE, SAVEPOINT, SELECT, INSERT, RELEASE)", "app", () =>
+      const queued = step("enqueue (BEGIN IMMEDIATE, INSERT)", "app", () =>
         services.tasks.enqueue({
           id: `0x${randomBytes(32).toString("hex")}`,
           apiKeyId: apiKey.key.id,

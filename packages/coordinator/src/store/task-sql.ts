@@ -6,7 +6,6 @@ const FINAL_ATTEMPT = "(attempts >= max_attempts OR (stream = 1 AND first_token_
 /** The task store's statements, prepared once per connection by TaskStore. */
 export const TASK_SQL = {
   byId: `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ?`,
-  exists: "SELECT 1 FROM tasks WHERE id = ?",
   byIdempotencyKey: `SELECT ${TASK_COLUMNS} FROM tasks WHERE api_key_id = ? AND idempotency_key = ?`,
   // No RETURNING: the caller knows every column of a new task (reading a row back costs ~30 us).
   insert: `INSERT INTO tasks (id, api_key_id, kind, model, input, input_hash, stream, idempotency_key, status,

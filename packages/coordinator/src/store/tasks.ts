@@ -79,8 +79,9 @@ const MAX_ATTEMPTS_LIMIT = 100;
 const MAX_REASON_LENGTH = 1000;
 
 /**
- * The durable task queue. Every method is synchronous and commits before it returns, so anything the
- * caller acknowledges (HTTP 2xx) is in the database. All writes that read first run under BEGIN IMMEDIATE;
+ * The durable task queue. Every method is synchronous; its writes are committed before it returns or,
+ * with group commit, at the end of the event-loop turn, so a caller acknowledges them (HTTP 2xx) only
+ * once `StoreDatabase.committed()` has resolved. All writes that read first run under BEGIN IMMEDIATE;
  * a task therefore moves queued → leased in exactly one transaction and is never leased to two miners,
  * whichever connection or process leases.
  */
@@ -119,57 +120,66 @@ export class TaskStore {
     const json = toJson(input.input, "task input");
     const stream = input.stream ? 1 : 0;
 
-    return this.#db.immediate(() => {
-      if (idempotencyKey !== undefined) {
-        const prior = one(this.#sql.byIdempotencyKey.get(input.apiKeyId, idempotencyKey));
-        if (prior !== undefined) {
-          const same =
-            prior.kind === input.kind &&
-            prior.model === input.model &&
-            prior.stream === stream &&
-            prior.input_hash === inputHash;
-          if (!same) throw new IdempotencyConflictError(prior.id, idempotencyKey);
-          return taskFromRow(prior);
+    const row: Omit<TaskRow, "seq"> = {
+      id,
+      api_key_id: input.apiKeyId,
+      kind: input.kind,
+      model: input.model,
+      input: json,
+      input_hash: inputHash,
+      stream,
+      idempotency_key: idempotencyKey ?? null,
+      status: "queued",
+      attempts: 0,
+      max_attempts: maxAttempts,
+      leased_to: null,
+      lease_expires_at: null,
+      first_token_sent: 0,
+      result_hash: null,
+      signature: null,
+      result_payload: null,
+      result_encoding: null,
+      completed_at: null,
+      error: null,
+      created_at: now,
+      updated_at: now,
+    };
+    const insert = (): Task => {
+      try {
+        this.#sql.insert.run({
+          id,
+          apiKeyId: input.apiKeyId,
+          kind: input.kind,
+          model: input.model,
+          input: json,
+          inputHash,
+          stream,
+          idempotencyKey: idempotencyKey ?? null,
+          maxAttempts,
+          now,
+        });
+      } catch (error) {
+        const { code, message } = error as { code?: unknown; message?: unknown };
+        if (code === "SQLITE_CONSTRAINT_UNIQUE" && String(message).includes("tasks.id")) {
+          throw new DuplicateTaskError(id);
         }
+        throw error;
       }
-      if (this.#sql.exists.get(id) !== undefined) throw new DuplicateTaskError(id);
-      const row: Omit<TaskRow, "seq"> = {
-        id,
-        api_key_id: input.apiKeyId,
-        kind: input.kind,
-        model: input.model,
-        input: json,
-        input_hash: inputHash,
-        stream,
-        idempotency_key: idempotencyKey ?? null,
-        status: "queued",
-        attempts: 0,
-        max_attempts: maxAttempts,
-        leased_to: null,
-        lease_expires_at: null,
-        first_token_sent: 0,
-        result_hash: null,
-        signature: null,
-        result_payload: null,
-        result_encoding: null,
-        completed_at: null,
-        error: null,
-        created_at: now,
-        updated_at: now,
-      };
-      this.#sql.insert.run({
-        id,
-        apiKeyId: input.apiKeyId,
-        kind: input.kind,
-        model: input.model,
-        input: json,
-        inputHash,
-        stream,
-        idempotencyKey: idempotencyKey ?? null,
-        maxAttempts,
-        now,
-      });
       return taskFromRow(row as TaskRow);
+    };
+    // Without a key the insert is one statement, atomic by itself; with one, the look-up and the
+    // insert must be one transaction.
+    if (idempotencyKey === undefined) return this.#db.write(insert);
+    return this.#db.immediate(() => {
+      const prior = one(this.#sql.byIdempotencyKey.get(input.apiKeyId, idempotencyKey));
+      if (prior === undefined) return insert();
+      const same =
+        prior.kind === input.kind &&
+        prior.model === input.model &&
+        prior.stream === stream &&
+        prior.input_hash === inputHash;
+      if (!same) throw new IdempotencyConflictError(prior.id, idempotencyKey);
+      return taskFromRow(prior);
     });
   }
 
