@@ -159,7 +159,7 @@ One request in flight, ${int(LATENCY.requests)} requests of each path after ${LA
 Direct: POST /v1/chat/completions to the backend. Through the coordinator: POST /v1/chat/completions
 (non-stream) to the coordinator, which stores the task and hands it to one of ${LATENCY.miners} long-polling miners
 (${LATENCY.slots} slots each); the miner calls the same backend over HTTP, signs the TaskResult and posts it; the
-coordinator checks the signature, records the result, credits the miner, signs its receipt and answers.
+coordinator checks the signature, records and credits the result, answers the app, then signs the miner its receipt.
 Milliseconds; wrong or failed answers: ${r.latency.errors}.
 
 | path | p50 | p90 | p99 | max | mean |
