@@ -15,6 +15,7 @@ import {
   measureThroughput,
   type Throughput,
 } from "./coordinator/harness.js";
+import { type HttpFloor, measureHttpFloor } from "./coordinator/http-floor.js";
 import { machineCpuSeconds, rssMb } from "./coordinator/load.js";
 import { measureSteps, STEP_TASKS, STEP_WARMUP, type StepCost } from "./coordinator/steps.js";
 
@@ -39,6 +40,7 @@ interface Results {
   busyBefore: number;
   miners: { completed: number; errors: number; errorSamples: string[] };
   steps: StepCost[];
+  httpFloor: HttpFloor;
 }
 
 async function busyCores(): Promise<number> {
@@ -95,6 +97,7 @@ async function run(): Promise<Results> {
     // Alone on the machine's cores, with the coordinator and the miners gone.
     await harness.stop();
     const steps = await measureSteps();
+    const httpFloor = await measureHttpFloor();
     return {
       latency,
       throughput,
@@ -103,6 +106,7 @@ async function run(): Promise<Results> {
       busyBefore,
       miners,
       steps,
+      httpFloor,
     };
   } finally {
     await harness.stop();
@@ -205,6 +209,13 @@ miners and the load, which spend another ${int(harnessPerTask)} µs per task bet
 warm-up are left out of the latencies: in the first seconds the miners open new connections, and libuv accepts one
 connection per event-loop iteration (libuv/libuv#3696), so while the coordinator's loop is saturated a new
 connection can wait seconds to be accepted.
+
+For scale, the HTTP floor on this machine (bench/coordinator/http-floor.ts): a bare Fastify route that
+validates a small JSON body and answers a small JSON object, driven by the same keep-alive client with
+256 clients, answers ${int(r.httpFloor.perSecond)} requests/s for ${int(r.httpFloor.serverUs)} µs of server CPU and ${int(r.httpFloor.clientUs)} µs of client CPU
+per request. A task is at least two such requests (the app's, and the miner's result) plus a share of a
+poll, so at 2,000 tasks/s the HTTP alone, with no work behind it, would take
+${((2 * 2000 * (r.httpFloor.serverUs + r.httpFloor.clientUs)) / 1e6).toFixed(2)} of the machine's ${cpus().length} cores.
 
 Where a task's coordinator CPU goes: the store, hashing and signature steps of one chat task, run on the
 real services in one process, task after task (${int(STEP_TASKS)} tasks after ${int(STEP_WARMUP)} for warm-up), each step timed on its

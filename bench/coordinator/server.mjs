@@ -1,6 +1,6 @@
 // The benchmark's coordinator process: the real server, stores, dispatcher, payments and metrics
 // (createServices + buildServer, as `roost coordinator start` wires them, with its sweep and purge
-// timers) on a temp SQLite file with the default settings (WAL, synchronous NORMAL). Only the chain view
+// timers) on a temp SQLite file opened as the node opens it (WAL, synchronous NORMAL, group commit). Only the chain view
 // is static: the miners in BENCH_MINER_ADDRESSES, eligible with stakes of 1,000 to 10,000 CAI. Plain
 // JavaScript on the built package, as production runs it: a TypeScript loader in this process would add
 // ~60 MB to the memory measured. Started by bench/coordinator/harness.ts over IPC: it sends
