@@ -101,7 +101,8 @@ export async function measureSteps(): Promise<StepCost[]> {
       };
       step("API key check (SHA-256, SELECT)", "app", () => services.apiKeys.verify(apiKey.plaintext));
       const hash = step("input hash (canonical JSON, keccak256)", "app", () => inputHash(input));
-      const queued = step("enqueue (BEGIN IMMEDIATE, INSERT)", "app", () =>
+      // As when a miner waits: the task is stored already leased to the drawn miner.
+      const queued = step("store, leased to the drawn miner (BEGIN IMMEDIATE, INSERT)", "app", () =>
         services.tasks.enqueue({
           id: `0x${randomBytes(32).toString("hex")}`,
           apiKeyId: apiKey.key.id,
@@ -111,10 +112,8 @@ export async function measureSteps(): Promise<StepCost[]> {
           inputHash: hash,
           stream: false,
           maxAttempts: 3,
+          leaseTo: { miner, leaseMs: 30_000 },
         }),
-      );
-      step("assign to the drawn miner (UPDATE … RETURNING)", "app", () =>
-        services.tasks.assign(queued.id, miner, 30_000, Date.now()),
       );
       await commit("commit of the request's writes (COMMIT)", "app");
       step("miner session check of the poll (SHA-256, SELECT)", "poll", () =>

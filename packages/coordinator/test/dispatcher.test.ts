@@ -65,7 +65,9 @@ function setup(weights: Record<Address, number>, options: SetupOptions = {}) {
     tasks.enqueue(chatTask(keyId, { model, maxAttempts, now: realClock ? Date.now() : clock.now }));
   const poll = (miner: Address, models = [MODEL], slots = 1, waitMs = LONG) =>
     dispatcher.poll(miner, { slots, models }, waitMs);
-  return { tasks, events, dispatcher, clock, enqueue, poll };
+  const enqueueLeased = (leaseTo: { miner: Address; leaseMs: number }) =>
+    tasks.enqueue(chatTask(keyId, { model: MODEL, maxAttempts, now: clock.now, leaseTo }));
+  return { tasks, events, dispatcher, clock, enqueue, enqueueLeased, poll };
 }
 
 /** Whether a promise has settled, after letting pending callbacks run. */
@@ -150,6 +152,47 @@ describe("Dispatcher", () => {
     dispatcher.offer(other);
     dispatcher.close();
     expect((await second).map((t) => t.id)).toEqual([other.id]);
+  });
+
+  it("with group commit, answers a waiting poll before the turn's commit, which the poll need not await", async () => {
+    const db = stores.open(stores.path(), { groupCommit: true });
+    const tasks = new TaskStore(db);
+    const keyId = apiKeyId(db);
+    await db.committed();
+    const dispatcher = new Dispatcher({
+      tasks,
+      events: new TaskEvents(),
+      stakes: { eligible: () => true, weight: () => 1 },
+    });
+    dispatchers.push(dispatcher);
+    const order: string[] = [];
+    const poll = dispatcher.poll(A, { slots: 2, models: [MODEL] }, LONG).then((leased) => {
+      order.push(`poll answered with ${leased.length}`);
+    });
+    const task = tasks.enqueue(chatTask(keyId, { model: MODEL }));
+    dispatcher.offer(task);
+    const committed = db.committed()?.then(() => order.push("committed"));
+    await Promise.all([poll, committed]);
+    expect(order).toEqual(["poll answered with 1", "committed"]);
+    expect(tasks.get(task.id)?.leasedTo).toBe(A);
+  });
+
+  it("picks a waiting miner for a task about to be stored, and hands the task stored leased to its poll", async () => {
+    const { tasks, dispatcher, poll, enqueueLeased } = setup({ [A]: 1, [B]: 1 });
+    expect(dispatcher.pick(MODEL)).toBeUndefined(); // nobody waits
+    const pollA = poll(A, [MODEL], 1);
+    expect(dispatcher.pick("other-model")).toBeUndefined();
+    const choice = dispatcher.pick(MODEL);
+    expect(choice).toEqual({ miner: A, leaseMs: LEASE_MS });
+    const task = enqueueLeased(choice as NonNullable<typeof choice>);
+    dispatcher.handOver(task);
+    expect((await pollA).map((t) => t.id)).toEqual([task.id]);
+
+    // Stored leased to a miner that is not waiting (its poll ended): back to the queue, to the next miner.
+    const orphan = enqueueLeased({ miner: B, leaseMs: LEASE_MS });
+    dispatcher.handOver(orphan);
+    expect(tasks.get(orphan.id)).toMatchObject({ status: "queued", attempts: 0 });
+    expect((await poll(B, [MODEL], 1)).map((t) => t.id)).toEqual([orphan.id]);
   });
 
   it("offers a task only to miners serving its model", async () => {

@@ -70,6 +70,19 @@ describe("enqueue", () => {
     expect(tasks.get(randomTaskId())).toBeUndefined();
   });
 
+  it("stores a task already leased to a waiting miner: its first attempt, with the lease running", () => {
+    const { tasks, keyId } = setup();
+    const miner = "0x00000000000000000000000000000000000000a1";
+    const task = tasks.enqueue(chatTask(keyId, { now: 1_000, leaseTo: { miner, leaseMs: 30_000 } }));
+    expect(task).toMatchObject({ status: "leased", attempts: 1, leasedTo: miner, leaseExpiresAt: 31_000 });
+    expect(tasks.get(task.id)).toEqual(task);
+    expect(tasks.countsByStatus()).toMatchObject({ queued: 0, leased: 1 });
+    // It behaves as any lease: it lapses back to the queue, and its attempt counts.
+    expect(tasks.requeueExpired(31_000).requeued).toEqual([task.id]);
+    expect(tasks.get(task.id)).toMatchObject({ status: "queued", attempts: 1, leasedTo: null });
+    expect(() => tasks.enqueue(chatTask(keyId, { leaseTo: { miner, leaseMs: 0 } }))).toThrow(TypeError);
+  });
+
   it("validates its input and refuses a reused task id", () => {
     const { tasks, keyId } = setup();
     expect(() => tasks.enqueue(chatTask(keyId, { id: "0x1234" }))).toThrow(TypeError);

@@ -70,14 +70,35 @@ export class Dispatcher {
     this.presence = new MinerPresence(options.onlineMs ?? 60_000, this.#now);
   }
 
+  /**
+   * For a task about to be stored: a waiting miner serving `model`, drawn by stake, to store it
+   * already leased to (then {@link handOver} it), or undefined to store it queued and {@link offer} it.
+   */
+  pick(model: string): { miner: Address; leaseMs: number } | undefined {
+    if (this.#closed || this.#waiting.size === 0) return undefined;
+    const miner = this.#waiting.sampleWhere((key) => this.#serves(key, model), this.#random);
+    return miner === undefined ? undefined : { miner, leaseMs: this.leaseMs };
+  }
+
+  /** A new task was stored leased to the miner {@link pick} chose: add it to that miner's poll. */
+  handOver(task: Task): void {
+    const miner = task.leasedTo as Address;
+    if (task.status === "leased" && this.#waiters.has(miner)) {
+      this.#hand(miner, task);
+      return;
+    }
+    // The poll ended in between (not expected: pick and handOver run in one turn): queue it again.
+    if (task.status === "leased" && this.#tasks.release(task.id, miner)) {
+      const queued = this.#tasks.get(task.id);
+      if (queued !== undefined) this.offer(queued);
+    }
+  }
+
   /** A task was just stored as queued (new, or back from a miner): offer it to a waiting miner. */
   offer(task: Task): void {
     if (this.#closed || task.status !== "queued" || this.#waiting.size === 0) return;
     const tried = this.#tried.get(task.id);
-    const serves = (miner: Address) => {
-      const waiter = this.#waiters.get(miner);
-      return (waiter?.request.models.includes(task.model) ?? false) && !this.#cooling(miner);
-    };
+    const serves = (miner: Address) => this.#serves(miner, task.model);
     const miner =
       this.#waiting.sampleWhere((key) => serves(key) && !tried?.has(key), this.#random) ??
       (tried === undefined ? undefined : this.#waiting.sampleWhere(serves, this.#random));
@@ -208,6 +229,12 @@ export class Dispatcher {
     this.#waiters.delete(miner);
     this.#waiting.delete(miner);
     waiter.resolve(waiter.handed);
+  }
+
+  /** Whether `miner` waits with `model` among its models and is not cooling down. */
+  #serves(miner: Address, model: string): boolean {
+    const waiter = this.#waiters.get(miner);
+    return (waiter?.request.models.includes(model) ?? false) && !this.#cooling(miner);
   }
 
   /** Milliseconds of cooldown left; 0 when the miner may work. */

@@ -124,7 +124,9 @@ export class StoreDatabase {
     this.#sql.begin.run();
     const batch = new Batch();
     this.#batch = batch;
-    setImmediate(() => this.#commitBatch(batch));
+    // Queued from a microtask, so that end-of-turn work the current callback queues itself runs first:
+    // the poll answer carrying the task just stored goes out before the commit, which it need not await.
+    queueMicrotask(() => setImmediate(() => this.#commitBatch(batch)));
   }
 
   #commitBatch(batch: Batch): void {

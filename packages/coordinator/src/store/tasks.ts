@@ -44,6 +44,8 @@ export interface EnqueueInput {
   maxAttempts: number;
   /** Unix milliseconds; default Date.now(). */
   now?: number;
+  /** Store the task already leased to this miner, for `leaseMs` (its first attempt). */
+  leaseTo?: { miner: string; leaseMs: number };
 }
 
 export interface LeaseInput {
@@ -100,7 +102,7 @@ export class TaskStore {
   }
 
   /**
-   * Stores a new queued task. With an Idempotency-Key already used by the same API key, returns the
+   * Stores a new task, queued (or leased, with `leaseTo`). With an Idempotency-Key already used by the same API key, returns the
    * existing task (whose id then differs from `input.id`) if the request matches (kind, model, stream,
    * inputHash), and throws {@link IdempotencyConflictError} otherwise.
    */
@@ -119,6 +121,17 @@ export class TaskStore {
     if (idempotencyKey !== undefined) nonEmpty(idempotencyKey, "Idempotency-Key", 255);
     const json = toJson(input.input, "task input");
     const stream = input.stream ? 1 : 0;
+    const { leaseTo } = input;
+    if (leaseTo !== undefined) nonEmpty(leaseTo.miner, "miner", 200);
+    const lease =
+      leaseTo === undefined
+        ? { status: "queued", attempts: 0, leasedTo: null, leaseExpiresAt: null }
+        : {
+            status: "leased",
+            attempts: 1,
+            leasedTo: leaseTo.miner,
+            leaseExpiresAt: now + positive(leaseTo.leaseMs, "leaseMs"),
+          };
 
     const row: Omit<TaskRow, "seq"> = {
       id,
@@ -129,11 +142,11 @@ export class TaskStore {
       input_hash: inputHash,
       stream,
       idempotency_key: idempotencyKey ?? null,
-      status: "queued",
-      attempts: 0,
+      status: lease.status,
+      attempts: lease.attempts,
       max_attempts: maxAttempts,
-      leased_to: null,
-      lease_expires_at: null,
+      leased_to: lease.leasedTo,
+      lease_expires_at: lease.leaseExpiresAt,
       first_token_sent: 0,
       result_hash: null,
       signature: null,
@@ -157,6 +170,7 @@ export class TaskStore {
           idempotencyKey: idempotencyKey ?? null,
           maxAttempts,
           now,
+          ...lease,
         });
       } catch (error) {
         const { code, message } = error as { code?: unknown; message?: unknown };

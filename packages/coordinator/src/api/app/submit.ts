@@ -99,7 +99,7 @@ export class TaskWatch {
     };
     reply.raw.on("close", this.#onClose);
     this.#unregister = ctx.open.add(() => end("shutdown"));
-    if (task.status === "queued") services.dispatcher.offer(task);
+    dispatch(services, task, fresh);
   }
 
   get closed(): boolean {
@@ -157,6 +157,8 @@ function store(
   requireModel(services, input.model, "model");
   const id = `0x${randomBytes(32).toString("hex")}`;
   const key = idempotencyKey(request);
+  // A miner waiting for this model gets the task at once: it is stored already leased to it.
+  const leaseTo = services.dispatcher.pick(input.model);
   try {
     const task = services.tasks.enqueue({
       id,
@@ -167,6 +169,7 @@ function store(
       inputHash: inputHash(input),
       stream,
       ...(key === undefined ? {} : { idempotencyKey: key }),
+      ...(leaseTo === undefined ? {} : { leaseTo }),
       maxAttempts: services.limits.maxAttempts,
     });
     return { task, fresh: task.id === id };
@@ -183,9 +186,15 @@ function store(
 
 /** Submits without waiting (native async API): the stored task. */
 export function submitTask(ctx: AppContext, request: FastifyRequest, submission: Submission): Task {
-  const { task } = store(ctx.services, request, submission);
-  if (task.status === "queued") ctx.services.dispatcher.offer(task);
+  const { task, fresh } = store(ctx.services, request, submission);
+  dispatch(ctx.services, task, fresh);
   return task;
+}
+
+/** Gets a stored task to a miner: a new one stored leased goes to its miner's poll, a queued one is offered. */
+function dispatch(services: CoordinatorServices, task: Task, fresh: boolean): void {
+  if (fresh && task.status === "leased") services.dispatcher.handOver(task);
+  else if (task.status === "queued") services.dispatcher.offer(task);
 }
 
 function idempotencyKey(request: FastifyRequest): string | undefined {
