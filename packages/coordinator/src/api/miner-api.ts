@@ -139,8 +139,10 @@ export async function minerApi(app: FastifyInstance, { services }: { services: C
           dispatcher.settled(task.id);
           events.emit({ type: "completed", task });
         }
-        // Signed after the app has its answer: the signature is off the app's path (the credited
-        // total is committed; a receipt lost in a crash is signed again when next asked for).
+        // Signed after the app has its answer, in a later callback (the app's answer is written from the
+        // microtasks the event queued): the signature is off the app's path. The credited total is
+        // committed; a receipt lost in a crash is signed again when next asked for.
+        await new Promise((resolve) => setImmediate(resolve));
         return { accepted: true, taskId: task.id, receipt: services.earnings.receipt(miner) ?? null };
       },
     );
