@@ -147,7 +147,7 @@ function markdown(r: Results): string {
 
 Three processes on one machine: the coordinator (bench/coordinator/server.mjs: plain node on the built
 package, the real server, stores, dispatcher, payments and metrics from \`createServices\` + \`buildServer\`
-with the node's sweep and purge timers, no request logging, SQLite on a temp file opened as the node opens
+with the node's sweep and purge timers and WAL checkpointer thread, no request logging, SQLite on a temp file opened as the node opens
 it: WAL, synchronous NORMAL, group commit; only the chain view is static), the simulated miners (bench/coordinator/miners.ts:
 the test fixtures' \`MinerClient\` and serve loop, each miner logged in with a signed MinerLogin,
 long-polling, and signing an EIP-712 TaskResult for every task, with libsecp256k1, byte-identical to

@@ -1,7 +1,8 @@
 // The benchmark's coordinator process: the real server, stores, dispatcher, payments and metrics
 // (createServices + buildServer, as `roost coordinator start` wires them, with its sweep and purge
-// timers) on a temp SQLite file opened as the node opens it (WAL, synchronous NORMAL, group commit). Only the chain view
-// is static: the miners in BENCH_MINER_ADDRESSES, eligible with stakes of 1,000 to 10,000 CAI. Plain
+// timers and its WAL checkpointer) on a temp SQLite file opened as the node opens it (WAL, synchronous
+// NORMAL, group commit). Only the chain view is static: the miners in BENCH_MINER_ADDRESSES, eligible
+// with stakes of 1,000 to 10,000 CAI. Plain
 // JavaScript on the built package, as production runs it: a TypeScript loader in this process would add
 // ~60 MB to the memory measured. Started by bench/coordinator/harness.ts over IPC: it sends
 // CoordinatorReady, answers { cmd: "loopDelay" } with LoopDelay (since the previous one) and
@@ -11,7 +12,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { buildServer, createServices, DEFAULT_CONFIG, openDatabase } from "@roost/coordinator";
+import {
+  buildServer,
+  createServices,
+  DEFAULT_CONFIG,
+  openDatabase,
+  startCheckpointer,
+} from "@roost/coordinator";
 import { generatePrivateKey } from "viem/accounts";
 
 /** A fixed chain view (as the tests' StaticChain): the listed miners, eligible with their stakes. */
@@ -50,6 +57,7 @@ const services = createServices({
   contracts: JSON.parse(process.env.BENCH_CONTRACTS ?? "{}"),
 });
 const server = buildServer(services);
+const checkpointer = startCheckpointer(db);
 await server.ready();
 if (!server.hasRoute({ method: "POST", url: "/v1/chat/completions" })) {
   throw new Error("the built coordinator has no POST /v1/chat/completions: run `npm run build` first");
@@ -103,6 +111,7 @@ process.on("message", async (message) => {
   clearInterval(purge);
   services.dispatcher.close();
   await server.close();
+  await checkpointer.stop();
   db.close();
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);

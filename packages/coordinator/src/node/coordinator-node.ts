@@ -10,6 +10,7 @@ import type { CoordinatorConfig } from "../config.js";
 import { EscrowWatch } from "../payments/escrow-watch.js";
 import { buildServer, closeServer } from "../server.js";
 import type { CoordinatorServices } from "../services.js";
+import { startCheckpointer } from "../store/checkpointer.js";
 import { openDatabase } from "../store/database.js";
 import { createServices } from "./create-services.js";
 
@@ -78,6 +79,10 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
           },
   });
   const log = server.log;
+  // WAL checkpoints from a thread of their own, not inside an answer's commit (store/checkpointer.ts).
+  const checkpointer = startCheckpointer(db, {
+    onError: (message) => log.warn({ error: message }, "WAL checkpoint failed; the next one retries"),
+  });
   escrow = new EscrowWatch({
     publicClient,
     escrow: deployment.contracts.PaymentEscrow,
@@ -129,6 +134,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       await escrow?.stop();
       await closeServer(server);
       await registry.stop();
+      await checkpointer.stop();
       db.close();
     })();
     return stopping;

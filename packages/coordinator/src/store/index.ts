@@ -1,4 +1,5 @@
 export * from "./api-keys.js";
+export * from "./checkpointer.js";
 export * from "./database.js";
 export * from "./errors.js";
 export * from "./migrations.js";
