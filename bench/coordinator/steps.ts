@@ -1,7 +1,8 @@
 // What one task costs the coordinator, step by step: the store, hashing and signature work on a chat
 // task's path (app request → stored → leased → result checked, recorded, credited → receipt), run
 // on the real services in this process, task after task, each step timed on its own. The database is
-// opened as the node opens it (group commit), and each commit is timed as a step of its own: here
+// opened as the node opens it (group commit, WAL checkpoints in a thread), and each commit is timed as a
+// step of its own: here
 // every task pays whole commits, under load one commit serves every task of an event-loop turn.
 // HTTP and scheduling stay out; their share is what the throughput run's CPU per task leaves over.
 import { randomBytes } from "node:crypto";
@@ -21,6 +22,7 @@ import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { DEFAULT_CONFIG } from "../../packages/coordinator/src/config.js";
 import { createDigestSigner, recoverDigestSigner } from "../../packages/coordinator/src/crypto/fast-ecdsa.js";
 import { createServices } from "../../packages/coordinator/src/node/create-services.js";
+import { startCheckpointer } from "../../packages/coordinator/src/store/checkpointer.js";
 import { openDatabase } from "../../packages/coordinator/src/store/database.js";
 import { StaticChain } from "../../packages/coordinator/test/fixtures/coordinator.js";
 import { BENCH_CHAIN_ID, BENCH_CONTRACTS, BENCH_MODEL, minerKey } from "./ipc.js";
@@ -44,6 +46,7 @@ export async function measureSteps(): Promise<StepCost[]> {
     synchronous: DEFAULT_CONFIG.synchronous,
     groupCommit: true,
   });
+  const checkpointer = startCheckpointer(db);
   try {
     const miner = privateKeyToAddress(minerKey(0));
     const services = createServices({
@@ -169,6 +172,7 @@ export async function measureSteps(): Promise<StepCost[]> {
       };
     });
   } finally {
+    await checkpointer.stop();
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }
