@@ -1,9 +1,9 @@
 // What one task costs the coordinator, step by step: the store, hashing and signature work on a chat
 // task's path (app request → stored → leased → result checked, recorded, credited → receipt), run
 // on the real services in this process, task after task, each step timed on its own. The database is
-// opened as the node opens it (group commit, WAL checkpoints in a thread), and each commit is timed as a
-// step of its own: here
-// every task pays whole commits, under load one commit serves every task of an event-loop turn.
+// opened as the node opens it (group commit, WAL checkpoints in a thread), and each commit is timed as
+// a step of its own: here every task pays whole commits, under load one commit serves every task of an
+// event-loop turn.
 // HTTP and scheduling stay out; their share is what the throughput run's CPU per task leaves over.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
