@@ -1,5 +1,8 @@
-import { statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { FALLBACK_CHECKPOINT_PAGES, startCheckpointer } from "../src/store/checkpointer.js";
 import { pragmaValue } from "../src/store/database.js";
@@ -42,5 +45,23 @@ describe("startCheckpointer", () => {
     await Promise.all([checkpointer.stop(), checkpointer.stop()]);
     await checkpointer.stop();
     expect(() => startCheckpointer(db, { intervalMs: 0 })).toThrow(TypeError);
+  });
+
+  it("keeps a process whose last work is stop() alive until the thread has ended", () => {
+    const path = stores.path();
+    const src = join(dirname(fileURLToPath(import.meta.url)), "../src/store");
+    const script = join(dirname(path), "stop.mts");
+    writeFileSync(
+      script,
+      `import { startCheckpointer } from ${JSON.stringify(join(src, "checkpointer.ts"))};
+import { openDatabase } from ${JSON.stringify(join(src, "database.ts"))};
+const db = openDatabase(${JSON.stringify(path)});
+await startCheckpointer(db).stop();
+db.close();
+console.log("closed");
+`,
+    );
+    const out = execFileSync(process.execPath, ["--import", "tsx", script], { encoding: "utf8" });
+    expect(out).toBe("closed\n");
   });
 });

@@ -64,6 +64,7 @@ export function startCheckpointer(
   worker.unref();
   return {
     stop() {
+      worker.ref(); // keep the process alive until the last checkpoint is done
       worker.postMessage("stop"); // ignored by a thread that already ended
       return exited;
     },
