@@ -57,11 +57,7 @@ describe("streams", () => {
 
   it("ends a stream that fails after its first token with an OpenAI error event, and never retries it", async () => {
     const c = await startAppCoordinator();
-    const [alice] = c.miners;
-    if (alice === undefined) throw new Error("no miner");
-    const miner = c.minerClient(alice);
-    await miner.login();
-    await miner.poll({ slots: 1, models: [CHAT_MODEL], waitMs: 0 }); // online, nothing to do yet
+    const { miner } = await c.onlineMiner();
     const streamed = collect(c.openai());
     const [task] = await miner.poll({ slots: 1, models: [CHAT_MODEL], waitMs: 5_000 });
     if (task === undefined) throw new Error("no task");
@@ -94,11 +90,7 @@ describe("streams", () => {
 
   it("stops writing when the client hangs up mid-stream; the task goes on to completion", async () => {
     const c = await startAppCoordinator();
-    const [alice] = c.miners;
-    if (alice === undefined) throw new Error("no miner");
-    const miner = c.minerClient(alice);
-    await miner.login();
-    await miner.poll({ slots: 1, models: [CHAT_MODEL], waitMs: 0 });
+    const { miner } = await c.onlineMiner();
     const abort = new AbortController();
     const request = c.fetch("/v1/chat/completions", {
       json: { model: CHAT_MODEL, messages, stream: true },
@@ -153,11 +145,7 @@ describe("timeouts and shutdown", () => {
 
   it("answers waiting requests 503 and ends event streams when the server shuts down", async () => {
     const c = await startAppCoordinator();
-    const [alice] = c.miners;
-    if (alice === undefined) throw new Error("no miner");
-    const miner = c.minerClient(alice);
-    await miner.login();
-    await miner.poll({ slots: 1, models: [CHAT_MODEL], waitMs: 0 }); // online, but takes nothing
+    await c.onlineMiner(); // online, but takes nothing
     const waiting = c.fetch("/v1/chat/completions", { json: { model: CHAT_MODEL, messages } });
     await waitFor(() => c.services.events.size === 1, 5_000, "the request to wait");
     expect(c.services.tasks.countsByStatus().queued).toBe(1);

@@ -14,11 +14,7 @@ const chatTask = { type: "chat" as const, model: CHAT_MODEL, input: { messages, 
 describe("native tasks", () => {
   it("accepts a task at once (202), then shows it completed with the output and the miner's signature", async () => {
     const c = await startAppCoordinator();
-    const [alice] = c.miners;
-    if (alice === undefined) throw new Error("no miner");
-    const miner = c.minerClient(alice);
-    await miner.login();
-    await miner.poll({ slots: 1, models: [CHAT_MODEL], waitMs: 0 });
+    const { account: alice, miner } = await c.onlineMiner();
     const response = await c.fetch("/v1/tasks", { json: chatTask });
     expect(response.status).toBe(202);
     const accepted = (await response.json()) as { id: string };
@@ -53,11 +49,7 @@ describe("native tasks", () => {
 
   it("holds each answer until its writes are committed, a failed commit answers 500, polls do not wait", async () => {
     const c = await startAppCoordinator();
-    const [alice] = c.miners;
-    if (alice === undefined) throw new Error("no miner");
-    const miner = c.minerClient(alice);
-    await miner.login();
-    await miner.poll({ slots: 1, models: [CHAT_MODEL], waitMs: 0 });
+    const { miner } = await c.onlineMiner();
     // Stand in for a slow (then failing) commit of the turn's transaction.
     let finish: { resolve: () => void; reject: (error: Error) => void } | undefined;
     const gate = () =>
