@@ -87,14 +87,7 @@ export async function minerApi(app: FastifyInstance, { services }: { services: C
       if (abort.signal.aborted && leased.length > 0) {
         // The miner hung up as the task was handed to it: back to the queue, no attempt spent.
         for (const task of leased) {
-          if (!tasks.release(task.id, miner)) continue;
-          events.emit({
-            type: "requeued",
-            taskId: task.id,
-            reason: "the miner disconnected before receiving it",
-          });
-          const queued = tasks.get(task.id);
-          if (queued !== undefined) dispatcher.offer(queued);
+          dispatcher.returnUnseen(task.id, miner, "the miner disconnected before receiving it");
         }
         return { tasks: [] };
       }

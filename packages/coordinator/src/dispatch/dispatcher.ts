@@ -88,10 +88,19 @@ export class Dispatcher {
       return;
     }
     // The poll ended in between (not expected: pick and handOver run in one turn): queue it again.
-    if (task.status === "leased" && this.#tasks.release(task.id, miner)) {
-      const queued = this.#tasks.get(task.id);
-      if (queued !== undefined) this.offer(queued);
-    }
+    if (task.status === "leased") this.returnUnseen(task.id, miner, "the miner's poll ended before it");
+  }
+
+  /**
+   * A task leased to `miner` that never reached it goes back to the queue without spending an attempt,
+   * and is offered again; false if `miner` no longer holds it.
+   */
+  returnUnseen(taskId: string, miner: Address, reason: string): boolean {
+    if (!this.#tasks.release(taskId, miner)) return false;
+    this.#events.emit({ type: "requeued", taskId, reason });
+    const queued = this.#tasks.get(taskId);
+    if (queued !== undefined) this.offer(queued);
+    return true;
   }
 
   /** A task was just stored as queued (new, or back from a miner): offer it to a waiting miner. */

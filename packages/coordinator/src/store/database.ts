@@ -108,14 +108,18 @@ export class StoreDatabase {
       close.run();
       return result;
     } catch (error) {
-      if (this.connection.inTransaction) {
-        try {
-          for (const statement of undo) statement.run();
-        } catch {
-          // Report the error that aborted the step, not the rollback's.
-        }
-      }
+      this.#undo(undo);
       throw error;
+    }
+  }
+
+  /** Rolls back while a transaction is open; a failure here hides behind the error that caused it. */
+  #undo(statements: Database.Statement[]): void {
+    if (!this.connection.inTransaction) return;
+    try {
+      for (const statement of statements) statement.run();
+    } catch {
+      // Report the error that aborted the step or the commit, not the rollback's.
     }
   }
 
@@ -136,13 +140,7 @@ export class StoreDatabase {
       this.#sql.commit.run();
       batch.resolve();
     } catch (error) {
-      if (this.connection.inTransaction) {
-        try {
-          this.#sql.rollback.run();
-        } catch {
-          // The commit's error is the one to report.
-        }
-      }
+      this.#undo([this.#sql.rollback]);
       batch.reject(error);
     }
   }

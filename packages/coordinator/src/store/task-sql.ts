@@ -9,10 +9,11 @@ export const TASK_SQL = {
   byIdempotencyKey: `SELECT ${TASK_COLUMNS} FROM tasks WHERE api_key_id = ? AND idempotency_key = ?`,
   // No RETURNING: the caller knows every column of a new task (reading a row back costs ~30 us).
   // Queued, or already leased to a miner waiting for work (one write instead of an insert and a lease).
+  // Parameters named as the columns: the caller binds the TaskRow it returns.
   insert: `INSERT INTO tasks (id, api_key_id, kind, model, input, input_hash, stream, idempotency_key, status,
       attempts, max_attempts, leased_to, lease_expires_at, created_at, updated_at)
-    VALUES (:id, :apiKeyId, :kind, :model, :input, :inputHash, :stream, :idempotencyKey, :status,
-      :attempts, :maxAttempts, :leasedTo, :leaseExpiresAt, :now, :now)`,
+    VALUES (:id, :api_key_id, :kind, :model, :input, :input_hash, :stream, :idempotency_key, :status,
+      :attempts, :max_attempts, :leased_to, :lease_expires_at, :created_at, :updated_at)`,
   // A read before the lease's write transaction: most polls find nothing queued.
   anyQueued: `SELECT 1 FROM tasks
     WHERE status = 'queued' AND model IN (SELECT value FROM json_each(:models)) LIMIT 1`,

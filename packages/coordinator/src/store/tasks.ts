@@ -125,12 +125,12 @@ export class TaskStore {
     if (leaseTo !== undefined) nonEmpty(leaseTo.miner, "miner", 200);
     const lease =
       leaseTo === undefined
-        ? { status: "queued", attempts: 0, leasedTo: null, leaseExpiresAt: null }
+        ? { status: "queued", attempts: 0, leased_to: null, lease_expires_at: null }
         : {
             status: "leased",
             attempts: 1,
-            leasedTo: leaseTo.miner,
-            leaseExpiresAt: now + positive(leaseTo.leaseMs, "leaseMs"),
+            leased_to: leaseTo.miner,
+            lease_expires_at: now + positive(leaseTo.leaseMs, "leaseMs"),
           };
 
     const row: Omit<TaskRow, "seq"> = {
@@ -142,11 +142,8 @@ export class TaskStore {
       input_hash: inputHash,
       stream,
       idempotency_key: idempotencyKey ?? null,
-      status: lease.status,
-      attempts: lease.attempts,
+      ...lease,
       max_attempts: maxAttempts,
-      leased_to: lease.leasedTo,
-      lease_expires_at: lease.leaseExpiresAt,
       first_token_sent: 0,
       result_hash: null,
       signature: null,
@@ -159,19 +156,7 @@ export class TaskStore {
     };
     const insert = (): Task => {
       try {
-        this.#sql.insert.run({
-          id,
-          apiKeyId: input.apiKeyId,
-          kind: input.kind,
-          model: input.model,
-          input: json,
-          inputHash,
-          stream,
-          idempotencyKey: idempotencyKey ?? null,
-          maxAttempts,
-          now,
-          ...lease,
-        });
+        this.#sql.insert.run(row);
       } catch (error) {
         const { code, message } = error as { code?: unknown; message?: unknown };
         if (code === "SQLITE_CONSTRAINT_UNIQUE" && String(message).includes("tasks.id")) {
