@@ -1,0 +1,186 @@
+import type { LeasedTask, TaskOutput, TaskResult } from "@roost/protocol";
+import Database from "libsql";
+import type { Address, Hex } from "viem";
+
+// The miner's memory across crashes: which leases it accepted and which results it signed. A result
+// is written here (and synced to disk) before it is sent anywhere, so a restarted node resubmits the
+// very bytes it signed and never signs a second, different result for a task.
+
+/** A result submission as it goes on the wire: the TaskResult with its uint64 as a decimal string. */
+export interface ResultBody {
+  result: Omit<TaskResult, "completedAt"> & { completedAt: string };
+  signature: Hex;
+  output: TaskOutput;
+}
+
+export interface JournalLease {
+  coordinator: Address;
+  task: LeasedTask;
+  /** Unix milliseconds when the node accepted it. */
+  acceptedAt: number;
+}
+
+export interface JournalResult {
+  coordinator: Address;
+  taskId: Hex;
+  body: ResultBody;
+  /** Unix milliseconds when the coordinator accepted it; null while it still has to be sent. */
+  submittedAt: number | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS leases (
+  coordinator TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  task TEXT NOT NULL,
+  accepted_at INTEGER NOT NULL,
+  PRIMARY KEY (coordinator, task_id)
+);
+CREATE TABLE IF NOT EXISTS results (
+  coordinator TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  signed_at INTEGER NOT NULL,
+  submitted_at INTEGER,
+  PRIMARY KEY (coordinator, task_id)
+);
+CREATE INDEX IF NOT EXISTS results_unsubmitted ON results (submitted_at) WHERE submitted_at IS NULL;
+`;
+
+/** Keys are stored lower-case so one task never gets two rows because of address checksums. */
+const key = (coordinator: Address, taskId: Hex): [string, string] => [
+  coordinator.toLowerCase(),
+  taskId.toLowerCase(),
+];
+
+/**
+ * The journal: one SQLite file in WAL mode with synchronous FULL (a commit survives power loss, not just
+ * a process crash: the signature it guards is what a slashing proof is made of). Every method is
+ * synchronous and committed when it returns.
+ */
+export class MinerJournal {
+  readonly path: string;
+  readonly #db: Database.Database;
+
+  private constructor(path: string, db: Database.Database) {
+    this.path = path;
+    this.#db = db;
+  }
+
+  /** Opens (creating if needed) the journal at `path`. */
+  static open(path: string): MinerJournal {
+    const db = new Database(path, { timeout: 5000 });
+    try {
+      db.exec("PRAGMA busy_timeout = 5000");
+      db.exec("PRAGMA journal_mode = WAL");
+      db.exec("PRAGMA synchronous = FULL");
+      db.exec(SCHEMA);
+    } catch (error) {
+      db.close();
+      throw new Error(`cannot open the miner journal at ${path}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return new MinerJournal(path, db);
+  }
+
+  /** Notes a lease the node accepted (a second call for the same task keeps the first). */
+  recordLease(coordinator: Address, task: LeasedTask, now = Date.now()): void {
+    this.#db
+      .prepare("INSERT OR IGNORE INTO leases (coordinator, task_id, task, accepted_at) VALUES (?, ?, ?, ?)")
+      .run(...key(coordinator, task.id), JSON.stringify(task), now);
+  }
+
+  /** Updates a lease's expiry after the coordinator extended it. */
+  extendLease(coordinator: Address, taskId: Hex, leaseExpiresAt: number): void {
+    const row = this.#db
+      .prepare("SELECT task FROM leases WHERE coordinator = ? AND task_id = ?")
+      .get(...key(coordinator, taskId)) as { task: string } | undefined;
+    if (row === undefined) return;
+    const task = { ...(JSON.parse(row.task) as LeasedTask), leaseExpiresAt };
+    this.#db
+      .prepare("UPDATE leases SET task = ? WHERE coordinator = ? AND task_id = ?")
+      .run(JSON.stringify(task), ...key(coordinator, taskId));
+  }
+
+  /** The signed result of a task, if the node ever signed one. */
+  signedResult(coordinator: Address, taskId: Hex): JournalResult | undefined {
+    const row = this.#db
+      .prepare("SELECT body, submitted_at FROM results WHERE coordinator = ? AND task_id = ?")
+      .get(...key(coordinator, taskId)) as { body: string; submitted_at: number | null } | undefined;
+    if (row === undefined) return undefined;
+    return { coordinator, taskId, body: JSON.parse(row.body) as ResultBody, submittedAt: row.submitted_at };
+  }
+
+  /**
+   * Stores a freshly signed result, unless one is already stored for the task: then that one wins and is
+   * returned, so whatever the caller sends is the single result ever committed for the task.
+   */
+  recordSigned(coordinator: Address, taskId: Hex, body: ResultBody, now = Date.now()): JournalResult {
+    const inserted = this.#db
+      .prepare("INSERT OR IGNORE INTO results (coordinator, task_id, body, signed_at) VALUES (?, ?, ?, ?)")
+      .run(...key(coordinator, taskId), JSON.stringify(body), now);
+    if (inserted.changes === 1) return { coordinator, taskId, body, submittedAt: null };
+    return this.signedResult(coordinator, taskId) as JournalResult;
+  }
+
+  /** The coordinator accepted (or already had) the result: the lease is done. */
+  markSubmitted(coordinator: Address, taskId: Hex, now = Date.now()): void {
+    const [c, t] = key(coordinator, taskId);
+    this.#db.transaction(() => {
+      this.#db
+        .prepare(
+          "UPDATE results SET submitted_at = ? WHERE coordinator = ? AND task_id = ? AND submitted_at IS NULL",
+        )
+        .run(now, c, t);
+      this.#db.prepare("DELETE FROM leases WHERE coordinator = ? AND task_id = ?").run(c, t);
+    })();
+  }
+
+  /** Forgets a lease the node gave back or lost; a signed result, if any, is kept. */
+  dropLease(coordinator: Address, taskId: Hex): void {
+    this.#db
+      .prepare("DELETE FROM leases WHERE coordinator = ? AND task_id = ?")
+      .run(...key(coordinator, taskId));
+  }
+
+  /** Signed results still to be sent, oldest first. */
+  unsubmitted(): JournalResult[] {
+    const rows = this.#db
+      .prepare(
+        "SELECT coordinator, task_id, body FROM results WHERE submitted_at IS NULL ORDER BY signed_at, task_id",
+      )
+      .all() as { coordinator: Address; task_id: Hex; body: string }[];
+    return rows.map((row) => ({
+      coordinator: row.coordinator,
+      taskId: row.task_id,
+      body: JSON.parse(row.body) as ResultBody,
+      submittedAt: null,
+    }));
+  }
+
+  /** Accepted leases with no signed result yet: work a crash interrupted. */
+  unsignedLeases(): JournalLease[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT l.coordinator, l.task, l.accepted_at FROM leases l
+         LEFT JOIN results r ON r.coordinator = l.coordinator AND r.task_id = l.task_id
+         WHERE r.task_id IS NULL ORDER BY l.accepted_at, l.task_id`,
+      )
+      .all() as { coordinator: Address; task: string; accepted_at: number }[];
+    return rows.map((row) => ({
+      coordinator: row.coordinator,
+      task: JSON.parse(row.task) as LeasedTask,
+      acceptedAt: row.accepted_at,
+    }));
+  }
+
+  /** How many results the node ever signed (for tests and the status line). */
+  signedCount(): number {
+    return (this.#db.prepare("SELECT count(*) AS n FROM results").get() as { n: number }).n;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

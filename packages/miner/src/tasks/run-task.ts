@@ -1,0 +1,124 @@
+import type { LeasedTask, RoostDomainParams } from "@roost/protocol";
+import type { LocalAccount } from "viem";
+import { type Backend, BackendTaskError } from "../backends/backend.js";
+import { CoordinatorApiError, type CoordinatorClient, type ResultResponse } from "../coordinator/client.js";
+import type { JournalResult, MinerJournal } from "../journal/journal.js";
+import { backoffDelay, sleep } from "../node/backoff.js";
+import type { MinerLogger } from "../node/logger.js";
+import { signOnce } from "./sign-once.js";
+
+export interface TaskRunDeps {
+  client: CoordinatorClient;
+  journal: MinerJournal;
+  account: LocalAccount;
+  domain: RoostDomainParams;
+  logger: MinerLogger;
+  /** Aborted when the node stops: running tasks give up (their leases run out and go elsewhere). */
+  signal: AbortSignal;
+  /** Called with each accepted result's receipt. */
+  onReceipt?: (response: ResultResponse) => void;
+}
+
+/** Lease extensions a task sends per lease period while it runs without other progress to report. */
+const HEARTBEATS_PER_LEASE = 3;
+
+/**
+ * Runs one leased task to its end: backend run with streamed deltas and progress (each extends the
+ * lease), the signature through the journal, the submission retried until the coordinator answers.
+ * A backend failure gives the task back with the reason; a lost lease abandons it.
+ */
+export async function runTask(deps: TaskRunDeps, backend: Backend, task: LeasedTask): Promise<void> {
+  const { client, journal, logger } = deps;
+  journal.recordLease(client.coordinator, task);
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  deps.signal.addEventListener("abort", stop, { once: true });
+
+  // Deltas and progress go out in order, one request at a time; a refusal means the lease is gone.
+  let outgoing: Promise<void> = Promise.resolve();
+  let lastSent = Date.now();
+  const send = (progress: { delta?: string; fraction?: number }) => {
+    lastSent = Date.now();
+    outgoing = outgoing.then(async () => {
+      if (abort.signal.aborted) return;
+      try {
+        const { leaseExpiresAt } = await client.progress(task.id, progress);
+        journal.extendLease(client.coordinator, task.id, leaseExpiresAt);
+      } catch (error) {
+        if (error instanceof CoordinatorApiError && error.status === 409) {
+          logger.warn(`task ${task.id}: lease lost (${error.detail}); abandoning it`);
+          abort.abort();
+        } else logger.warn(`task ${task.id}: progress not delivered: ${(error as Error).message}`);
+      }
+    });
+  };
+  const leaseMs = Math.max(3000, task.leaseExpiresAt - Date.now());
+  const heartbeat = setInterval(
+    () => {
+      if (Date.now() - lastSent >= leaseMs / HEARTBEATS_PER_LEASE) send({});
+    },
+    leaseMs / HEARTBEATS_PER_LEASE / 2,
+  );
+
+  try {
+    const output = await backend.run(task.input, {
+      signal: abort.signal,
+      ...(task.stream ? { onDelta: (text: string) => send({ delta: text }) } : {}),
+      onProgress: (fraction) => {
+        if (Date.now() - lastSent >= 250) send({ fraction });
+      },
+    });
+    clearInterval(heartbeat);
+    await outgoing;
+    if (abort.signal.aborted) {
+      journal.dropLease(client.coordinator, task.id);
+      return;
+    }
+    const signed = await signOnce({ ...deps, coordinator: client.coordinator, task, output });
+    await submitSigned(deps, signed);
+  } catch (error) {
+    clearInterval(heartbeat);
+    await outgoing;
+    journal.dropLease(client.coordinator, task.id);
+    if (abort.signal.aborted) return;
+    const reason =
+      error instanceof BackendTaskError ? error.message : `${backend.kind} backend: ${String(error)}`;
+    logger.warn(`task ${task.id} failed: ${reason}`);
+    await client.fail(task.id, reason).catch((failError: unknown) => {
+      logger.warn(`task ${task.id}: could not give it back: ${(failError as Error).message}`);
+    });
+  } finally {
+    clearInterval(heartbeat);
+    deps.signal.removeEventListener("abort", stop);
+  }
+}
+
+/**
+ * Sends a journaled result until the coordinator answers it: accepted (or a refusal, which no retry
+ * changes) settles it; a network error or 5xx retries with backoff, the same signed bytes each time.
+ */
+export async function submitSigned(deps: TaskRunDeps, signed: JournalResult): Promise<void> {
+  const { client, journal, logger } = deps;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (!client.loggedIn) await client.login();
+      const response = await client.submit(signed.taskId, signed.body);
+      journal.markSubmitted(client.coordinator, signed.taskId);
+      deps.onReceipt?.(response);
+      return;
+    } catch (error) {
+      const api = error instanceof CoordinatorApiError ? error : undefined;
+      if (api !== undefined && !api.sessionLost && api.status < 500) {
+        logger.warn(`task ${signed.taskId}: result refused: ${api.message}`);
+        journal.markSubmitted(client.coordinator, signed.taskId);
+        return;
+      }
+      if (deps.signal.aborted) return;
+      const delay = backoffDelay(attempt);
+      logger.warn(
+        `task ${signed.taskId}: result not delivered (${(error as Error).message}); retrying in ${delay} ms`,
+      );
+      await sleep(delay, deps.signal);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type ChatTaskInput,
+  inputHash,
+  type LeasedTask,
+  recoverTaskResultSigner,
+  type TaskOutput,
+} from "@roost/protocol";
+import { type Hex, keccak256, toHex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { afterEach, describe, expect, it } from "vitest";
+import { MinerJournal } from "../src/journal/journal.js";
+import { signOnce } from "../src/tasks/sign-once.js";
+
+const COORDINATOR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as const;
+const DOMAIN = { chainId: 31337, verifyingContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as const };
+
+function task(n: number): LeasedTask {
+  const input: ChatTaskInput = {
+    type: "chat",
+    model: "roost-demo/tiny-random-llama",
+    messages: [{ role: "user", content: `question ${n}` }],
+    max_tokens: 8,
+    temperature: 0,
+    top_p: 1,
+    seed: null,
+    stop: [],
+  };
+  return {
+    id: keccak256(toHex(`task ${n}`)),
+    input,
+    inputHash: inputHash(input),
+    stream: false,
+    leaseExpiresAt: 1,
+  };
+}
+
+const output = (content: string): TaskOutput => ({
+  type: "chat",
+  content,
+  finish_reason: "stop",
+  usage: { prompt_tokens: 3, completion_tokens: 2 },
+});
+
+let dir: string;
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+function open(): MinerJournal {
+  dir = mkdtempSync(join(tmpdir(), "roost-journal-"));
+  return MinerJournal.open(join(dir, "journal.db"));
+}
+
+describe("miner journal", () => {
+  it("signs a task once: a second output for the same task gets the first signed result back", async () => {
+    const journal = open();
+    const account = privateKeyToAccount(generatePrivateKey());
+    const base = { journal, account, domain: DOMAIN, coordinator: COORDINATOR, task: task(1) };
+    const first = await signOnce({ ...base, output: output("first") });
+    const second = await signOnce({ ...base, output: output("different") });
+    expect(second.body).toEqual(first.body);
+    expect(second.body.output).toEqual(output("first"));
+    expect(journal.signedCount()).toBe(1);
+    const signer = await recoverTaskResultSigner(
+      DOMAIN,
+      {
+        ...first.body.result,
+        completedAt: BigInt(first.body.result.completedAt),
+      },
+      first.body.signature,
+    );
+    expect(signer).toBe(account.address);
+    journal.close();
+  });
+
+  it("tracks leases through signing and submission, keyed case-insensitively", async () => {
+    const journal = open();
+    const account = privateKeyToAccount(generatePrivateKey());
+    const [a, b] = [task(1), task(2)];
+    journal.recordLease(COORDINATOR, a, 10);
+    journal.recordLease(COORDINATOR.toLowerCase() as Hex, b, 20);
+    journal.recordLease(COORDINATOR, a, 30); // a repeat keeps the first
+    expect(journal.unsignedLeases().map((l) => [l.task.id, l.acceptedAt])).toEqual([
+      [a.id, 10],
+      [b.id, 20],
+    ]);
+    journal.extendLease(COORDINATOR, b.id, 99);
+    expect(journal.unsignedLeases()[1]?.task.leaseExpiresAt).toBe(99);
+
+    await signOnce({
+      journal,
+      account,
+      domain: DOMAIN,
+      coordinator: COORDINATOR,
+      task: a,
+      output: output("a"),
+    });
+    expect(journal.unsignedLeases().map((l) => l.task.id)).toEqual([b.id]);
+    expect(journal.unsubmitted().map((r) => r.taskId)).toEqual([a.id]);
+
+    journal.markSubmitted(COORDINATOR, a.id, 1234);
+    expect(journal.unsubmitted()).toEqual([]);
+    expect(journal.signedResult(COORDINATOR, a.id)?.submittedAt).toBe(1234);
+    journal.dropLease(COORDINATOR, b.id);
+    expect(journal.unsignedLeases()).toEqual([]);
+    expect(journal.signedCount()).toBe(1); // submitted results stay: they are the miner's records
+    journal.close();
+  });
+
+  it("keeps a signed result through kill -9, and a restarted node resubmits it without signing again", async () => {
+    dir = mkdtempSync(join(tmpdir(), "roost-journal-"));
+    const path = join(dir, "journal.db");
+    const key = generatePrivateKey();
+    const t = task(7);
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(import.meta.dirname, "fixtures/journal-crash-signer.ts"),
+        path,
+        key,
+        COORDINATOR,
+        DOMAIN.verifyingContract,
+        JSON.stringify(t),
+        JSON.stringify(output("from the first life")),
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("signed") && resolve());
+      child.on("exit", (code) => reject(new Error(`signer exited early (${code})`)));
+    });
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.on("exit", resolve));
+
+    const journal = MinerJournal.open(path);
+    const [pending] = journal.unsubmitted();
+    expect(pending?.taskId).toBe(t.id);
+    expect(pending?.body.output).toEqual(output("from the first life"));
+    const again = await signOnce({
+      journal,
+      account: privateKeyToAccount(key),
+      domain: DOMAIN,
+      coordinator: COORDINATOR,
+      task: t,
+      output: output("from the second life"),
+    });
+    expect(again.body.signature).toBe(pending?.body.signature);
+    expect(journal.signedCount()).toBe(1);
+    journal.close();
+  }, 30_000);
+});

@@ -1,0 +1,203 @@
+// The miner node against a real coordinator (real HTTP server, SQLite queue; a static chain view):
+// streamed chat, failover when a backend errors, recovery after the coordinator was down, and a
+// kill -9 mid-task that never leads to a second signature.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LocalAccount } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import {
+  type AppCoordinator,
+  startAppCoordinator,
+  stopAll,
+} from "../../coordinator/test/fixtures/app-harness.js";
+import { waitFor } from "../../coordinator/test/fixtures/store-helpers.js";
+import type { ResultResponse } from "../src/coordinator/client.js";
+import { MinerJournal } from "../src/journal/journal.js";
+import type { MinerLogger } from "../src/node/logger.js";
+import { type MinerNode, startMiner } from "../src/node/miner-node.js";
+import { answerFor, SCRIPTED_MODEL, type ScriptedChat, scriptedChat } from "./fixtures/scripted-chat.js";
+import { tcpGate } from "./fixtures/tcp-gate.js";
+
+const dir = mkdtempSync(join(tmpdir(), "roost-miner-node-"));
+const nodes: MinerNode[] = [];
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((node) => node.stop()));
+});
+afterAll(async () => {
+  await stopAll();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function collectingLogger(): MinerLogger & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(m) };
+}
+
+async function miner(
+  coordinator: AppCoordinator,
+  account: LocalAccount,
+  backend: ScriptedChat,
+  options: { endpoint?: string; logger?: MinerLogger; onReceipt?: (r: ResultResponse) => void } = {},
+): Promise<MinerNode> {
+  const node = await startMiner({
+    account,
+    domain: coordinator.services.disputesDomain,
+    coordinators: [
+      { address: coordinator.operator, endpoint: options.endpoint ?? coordinator.url, stake: 1n },
+    ],
+    backends: [backend],
+    journalPath: join(dir, `${account.address}-${nodes.length}.db`),
+    logger: options.logger ?? collectingLogger(),
+    pollWaitMs: 1000,
+    hardware: { cpu: "test" },
+    ...(options.onReceipt === undefined ? {} : { onReceipt: (_, r) => options.onReceipt?.(r) }),
+  });
+  nodes.push(node);
+  await online(coordinator, account.address);
+  return node;
+}
+
+/** Waits until the miner's first poll reached the coordinator: apps may then ask for its model. */
+const online = (coordinator: AppCoordinator, operator: string) =>
+  waitFor(
+    () => coordinator.services.dispatcher.presence.online().some((m) => m.operator === operator),
+    5000,
+    `miner ${operator} to poll`,
+  );
+
+const ask = (coordinator: AppCoordinator, content: string) =>
+  coordinator.openai().chat.completions.create({
+    model: SCRIPTED_MODEL,
+    messages: [{ role: "user", content }],
+    max_tokens: 16,
+    temperature: 0,
+  });
+
+describe("miner node", { timeout: 30_000 }, () => {
+  it("answers an app's chat, streamed token by token, signs once and gets a receipt", async () => {
+    const coordinator = await startAppCoordinator();
+    const receipts: ResultResponse[] = [];
+    const node = await miner(coordinator, coordinator.miners[0] as LocalAccount, scriptedChat(), {
+      onReceipt: (r) => receipts.push(r),
+    });
+    const plain = await ask(coordinator, "hello");
+    expect(plain.choices[0]?.message.content).toBe("echo: hello");
+
+    const stream = await coordinator.openai().chat.completions.create({
+      model: SCRIPTED_MODEL,
+      messages: [{ role: "user", content: "one two three" }],
+      max_tokens: 16,
+      temperature: 0,
+      stream: true,
+    });
+    const pieces: string[] = [];
+    for await (const chunk of stream) pieces.push(chunk.choices[0]?.delta.content ?? "");
+    expect(pieces.filter((p) => p !== "").length).toBeGreaterThan(1);
+    expect(pieces.join("")).toBe(
+      answerFor({ messages: [{ role: "user", content: "one two three" }] } as never),
+    );
+
+    await waitFor(() => receipts.length === 2, 5000, "two receipts");
+    expect(receipts[1]?.receipt?.tasks).toBe(2);
+    expect(node.journal.signedCount()).toBe(2);
+    expect(node.journal.unsubmitted()).toEqual([]);
+  });
+
+  it("gives a task its backend failed on back with the reason, and another miner completes it", async () => {
+    const coordinator = await startAppCoordinator();
+    const [a, b] = coordinator.miners as [LocalAccount, LocalAccount];
+    const broken = scriptedChat();
+    broken.mode = "fail";
+    const logger = collectingLogger();
+    await miner(coordinator, a, broken, { logger });
+    const started = broken.started();
+    const answer = ask(coordinator, "fail over");
+    await started;
+    await miner(coordinator, b, scriptedChat());
+    const completion = await answer;
+    expect(completion.choices[0]?.message.content).toBe("echo: fail over");
+    const task = coordinator.services.tasks.get(`0x${completion.id.replace("chatcmpl-", "")}`);
+    expect(task?.leasedTo?.toLowerCase()).toBe(b.address.toLowerCase());
+    expect(task?.attempts).toBeGreaterThanOrEqual(2);
+    expect(logger.lines.some((line) => line.includes("CUDA out of memory (simulated)"))).toBe(true);
+  });
+
+  it("recovers by itself after the coordinator was unreachable", async () => {
+    const coordinator = await startAppCoordinator();
+    const gate = await tcpGate(Number(new URL(coordinator.url).port));
+    const logger = collectingLogger();
+    await miner(coordinator, coordinator.miners[0] as LocalAccount, scriptedChat(), {
+      endpoint: gate.url,
+      logger,
+    });
+    expect((await ask(coordinator, "before")).choices[0]?.message.content).toBe("echo: before");
+    await gate.close();
+    await waitFor(() => logger.lines.some((line) => line.includes("retrying in")), 10_000, "a retry");
+    await gate.open();
+    expect((await ask(coordinator, "after")).choices[0]?.message.content).toBe("echo: after");
+  });
+
+  it("after kill -9 mid-task, the task is reassigned and completed, and the killed miner never signed", async () => {
+    const coordinator = await startAppCoordinator({ config: { leaseMs: 2000 } });
+    const [, b] = coordinator.miners as [LocalAccount, LocalAccount];
+    const key = generatePrivateKey();
+    const killedAccount = privateKeyToAccount(key);
+    coordinator.chain.set(killedAccount.address, 1);
+    const journalPath = join(dir, "killed.db");
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(import.meta.dirname, "fixtures/miner-process.ts"),
+        journalPath,
+        key,
+        coordinator.operator,
+        coordinator.url,
+        coordinator.services.disputesDomain.verifyingContract,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const output: string[] = [];
+    const seen = (word: string) =>
+      waitFor(() => output.join("").includes(word), 15_000, `the child miner: ${word}`);
+    child.stdout.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+    await seen("ready");
+    await online(coordinator, killedAccount.address);
+    const answer = ask(coordinator, "survive");
+    await seen("started");
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.on("exit", resolve));
+    await miner(coordinator, b, scriptedChat());
+    const completion = await answer;
+    expect(completion.choices[0]?.message.content).toBe("echo: survive");
+    const task = coordinator.services.tasks.get(`0x${completion.id.replace("chatcmpl-", "")}`);
+    expect(task?.leasedTo?.toLowerCase()).toBe(b.address.toLowerCase());
+
+    // The killed miner's journal holds the accepted lease and no signature; restarted, it finds the
+    // lease gone to another miner and drops it without running or signing anything.
+    const journal = MinerJournal.open(journalPath);
+    expect(journal.signedCount()).toBe(0);
+    expect(journal.unsignedLeases().map((l) => l.task.id)).toEqual([task?.id]);
+    journal.close();
+    const restarted = scriptedChat(1);
+    const logger = collectingLogger();
+    const node = await startMiner({
+      account: killedAccount,
+      domain: coordinator.services.disputesDomain,
+      coordinators: [{ address: coordinator.operator, endpoint: coordinator.url, stake: 1n }],
+      backends: [restarted],
+      journalPath,
+      logger,
+      pollWaitMs: 200,
+    });
+    nodes.push(node);
+    await waitFor(() => logger.lines.some((line) => line.includes("dropped after restart")), 5000, "drop");
+    expect(node.journal.unsignedLeases()).toEqual([]);
+    expect(node.journal.signedCount()).toBe(0);
+    expect(restarted.runs).toBe(0);
+  });
+});
