@@ -5,6 +5,7 @@ import { deployCommands } from "./commands/deploy.js";
 import { devnetCommands } from "./commands/devnet.js";
 import { faucetCommands } from "./commands/faucet.js";
 import { keysCommands } from "./commands/keys.js";
+import { minerCommands } from "./commands/miner.js";
 import { viewCommands } from "./commands/nodes.js";
 import { registerCommands } from "./commands/register.js";
 import { stakingCommands } from "./commands/staking.js";
@@ -62,6 +63,7 @@ Examples:
   viewCommands(program, context);
   keysCommands(program, context);
   coordinatorCommands(program, context, untilStopped);
+  minerCommands(program, context, untilStopped);
   const configure = (command: Command) => {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     for (const sub of command.commands) configure(sub);

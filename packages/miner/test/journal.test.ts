@@ -108,6 +108,23 @@ describe("miner journal", () => {
     journal.close();
   });
 
+  it("keeps the receipt paying the most per coordinator, whatever order receipts arrive in", () => {
+    const journal = open();
+    const receipt = (amount: bigint, tasks: number) => ({
+      coordinator: COORDINATOR,
+      cumulativeAmount: amount,
+      signature: `0x${tasks.toString(16).padStart(130, "0")}` as Hex,
+      tasks,
+    });
+    journal.recordReceipt(receipt(9n, 1));
+    journal.recordReceipt(receipt(100n, 3));
+    journal.recordReceipt(receipt(99n, 2)); // a late, older receipt: ignored
+    expect(journal.receipts()).toEqual([{ ...receipt(100n, 3), coordinator: COORDINATOR.toLowerCase() }]);
+    journal.recordReceipt(receipt(10n ** 24n, 4));
+    expect(journal.receipts()[0]?.cumulativeAmount).toBe(10n ** 24n);
+    journal.close();
+  });
+
   it("keeps a signed result through kill -9, and a restarted node resubmits it without signing again", async () => {
     dir = mkdtempSync(join(tmpdir(), "roost-journal-"));
     const path = join(dir, "journal.db");

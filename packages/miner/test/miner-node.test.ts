@@ -104,6 +104,10 @@ describe("miner node", { timeout: 30_000 }, () => {
     expect(receipts[1]?.receipt?.tasks).toBe(2);
     expect(node.journal.signedCount()).toBe(2);
     expect(node.journal.unsubmitted()).toEqual([]);
+    const [kept] = node.journal.receipts();
+    expect(kept?.coordinator).toBe(coordinator.operator.toLowerCase());
+    expect(kept?.cumulativeAmount).toBe(BigInt(receipts[1]?.receipt?.cumulativeAmount ?? -1));
+    expect(kept?.tasks).toBe(2);
   });
 
   it("gives a task its backend failed on back with the reason, and another miner completes it", async () => {

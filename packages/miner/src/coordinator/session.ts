@@ -60,19 +60,21 @@ export class CoordinatorSession {
           await this.client.login();
           logger.info(`logged in to ${name}`);
         }
-        const open = this.#options.backends.filter(({ pool }) => pool.free(this.client.coordinator) > 0);
-        if (open.length === 0) {
-          await Promise.race(this.#options.backends.map(({ pool }) => pool.changed(signal)));
-          continue;
-        }
+        // Polls name every model served, so the coordinator (and its apps) always see them all; a task
+        // for a backend whose slots are all taken waits in that backend, its lease kept alive.
+        const backends = this.#options.backends;
         const slots = Math.min(
           64,
-          open.reduce((sum, { pool }) => sum + pool.free(this.client.coordinator), 0),
+          backends.reduce((sum, { pool }) => sum + pool.free(this.client.coordinator), 0),
         );
+        if (slots === 0) {
+          await Promise.race(backends.map(({ pool }) => pool.changed(signal)));
+          continue;
+        }
         const tasks = await this.client.poll(
           {
             slots,
-            models: open.flatMap(({ backend }) => backend.models),
+            models: backends.flatMap(({ backend }) => backend.models),
             waitMs: this.#options.pollWaitMs,
             hardware: this.#options.hardware,
           },

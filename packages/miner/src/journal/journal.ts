@@ -28,6 +28,15 @@ export interface JournalResult {
   submittedAt: number | null;
 }
 
+/** A coordinator's signed promise of everything it owes the miner so far (PaymentEscrow redeems it). */
+export interface StoredReceipt {
+  coordinator: Address;
+  /** CAI base units. */
+  cumulativeAmount: bigint;
+  signature: Hex;
+  tasks: number;
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS leases (
   coordinator TEXT NOT NULL,
@@ -43,6 +52,13 @@ CREATE TABLE IF NOT EXISTS results (
   signed_at INTEGER NOT NULL,
   submitted_at INTEGER,
   PRIMARY KEY (coordinator, task_id)
+);
+CREATE TABLE IF NOT EXISTS receipts (
+  coordinator TEXT PRIMARY KEY,
+  cumulative_amount TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  tasks INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS results_unsubmitted ON results (submitted_at) WHERE submitted_at IS NULL;
 `;
@@ -172,6 +188,41 @@ export class MinerJournal {
       coordinator: row.coordinator,
       task: JSON.parse(row.task) as LeasedTask,
       acceptedAt: row.accepted_at,
+    }));
+  }
+
+  /**
+   * Keeps `receipt` if it pays more than the one stored for its coordinator (receipts are cumulative:
+   * the latest one redeems everything earned there, and an older one arriving late must not win).
+   */
+  recordReceipt(receipt: StoredReceipt, now = Date.now()): void {
+    this.#db
+      .prepare(
+        `INSERT INTO receipts (coordinator, cumulative_amount, signature, tasks, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (coordinator) DO UPDATE SET cumulative_amount = excluded.cumulative_amount,
+           signature = excluded.signature, tasks = excluded.tasks, updated_at = excluded.updated_at
+         WHERE length(excluded.cumulative_amount) > length(cumulative_amount)
+            OR (length(excluded.cumulative_amount) = length(cumulative_amount) AND excluded.cumulative_amount > cumulative_amount)`,
+      )
+      .run(
+        receipt.coordinator.toLowerCase(),
+        receipt.cumulativeAmount.toString(10),
+        receipt.signature,
+        receipt.tasks,
+        now,
+      );
+  }
+
+  /** The latest receipt per coordinator. */
+  receipts(): StoredReceipt[] {
+    const rows = this.#db
+      .prepare("SELECT coordinator, cumulative_amount, signature, tasks FROM receipts ORDER BY coordinator")
+      .all() as { coordinator: Address; cumulative_amount: string; signature: Hex; tasks: number }[];
+    return rows.map((row) => ({
+      coordinator: row.coordinator,
+      cumulativeAmount: BigInt(row.cumulative_amount),
+      signature: row.signature,
+      tasks: row.tasks,
     }));
   }
 

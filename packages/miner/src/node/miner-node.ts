@@ -53,6 +53,18 @@ export async function startMiner(options: MinerNodeOptions): Promise<MinerNode> 
     pool.setShares(stakes, options.sharePolicy ?? "stake");
     return { backend, pool };
   });
+  const keepReceipt = (coordinator: Address, response: ResultResponse) => {
+    const { receipt } = response;
+    if (receipt !== null) {
+      journal.recordReceipt({
+        coordinator,
+        cumulativeAmount: BigInt(receipt.cumulativeAmount),
+        signature: receipt.signature,
+        tasks: receipt.tasks,
+      });
+    }
+    options.onReceipt?.(coordinator, response);
+  };
   const sessions = options.coordinators.map((target) => {
     const client = new CoordinatorClient({
       endpoint: target.endpoint,
@@ -69,14 +81,12 @@ export async function startMiner(options: MinerNodeOptions): Promise<MinerNode> 
       backends,
       hardware: options.hardware ?? {},
       pollWaitMs: options.pollWaitMs ?? 25_000,
-      ...(options.onReceipt === undefined
-        ? {}
-        : { onReceipt: (response: ResultResponse) => options.onReceipt?.(target.address, response) }),
+      onReceipt: (response: ResultResponse) => keepReceipt(target.address, response),
     });
   });
   const byCoordinator = new Map(sessions.map((s) => [s.client.coordinator.toLowerCase(), s] as const));
 
-  const resuming = resume(journal, byCoordinator, backends, logger, controller.signal, options);
+  const resuming = resume(journal, byCoordinator, backends, logger, controller.signal, options, keepReceipt);
   for (const session of sessions) session.start();
   logger.info(
     `miner ${options.account.address} working for ${sessions.length} coordinator(s) with ${backends
@@ -106,6 +116,7 @@ async function resume(
   logger: MinerLogger,
   signal: AbortSignal,
   options: MinerNodeOptions,
+  keepReceipt: (coordinator: Address, response: ResultResponse) => void,
 ): Promise<void> {
   const pending = journal.unsubmitted();
   const interrupted = journal.unsignedLeases();
@@ -118,7 +129,8 @@ async function resume(
     pending.map(async (signed) => {
       const session = sessions.get(signed.coordinator.toLowerCase());
       if (session === undefined) return; // a coordinator no longer served: kept, sent if it returns
-      await submitSigned({ ...deps, client: session.client }, signed);
+      const onReceipt = (response: ResultResponse) => keepReceipt(session.client.coordinator, response);
+      await submitSigned({ ...deps, client: session.client, onReceipt }, signed);
     }),
   );
   for (const { coordinator, task } of interrupted) {

@@ -1,0 +1,199 @@
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { formatCai } from "@roost/chain";
+import {
+  BackendUnavailableError,
+  type CoordinatorTarget,
+  createBackends,
+  discoverCoordinators,
+  earnings,
+  hardwareReport,
+  type MinerConfig,
+  MinerConfigError,
+  MinerJournal,
+  MinerNotReadyError,
+  parseMinerConfig,
+  preflight,
+  redeemPending,
+  startMiner,
+} from "@roost/miner";
+import type { Command } from "commander";
+import type { Context } from "../context.js";
+import { table, UsageError } from "../output.js";
+import { parseAddress, parseAmount } from "./parse.js";
+
+interface MinerOptions {
+  config?: string;
+  journal?: string;
+  backend?: string[];
+  allow?: string[];
+  deny?: string[];
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function minerCommands(
+  program: Command,
+  context: () => Context,
+  untilStopped: () => Promise<void>,
+): void {
+  const miner = program.command("miner").description("run a miner node and see what it earned");
+
+  miner
+    .command("start")
+    .description("work for the coordinators on chain with the operator key (--keystore or ROOST_PRIVATE_KEY)")
+    .option("--config <file>", "JSON settings (backends, journal, allow/deny lists, share policy)")
+    .option("--journal <file>", "the journal SQLite file (default .roost/miner-journal.db)")
+    .option("--backend <kind>", "a built-in backend: demo-image or llama (repeatable)", collect)
+    .option("--allow <address>", "work only for this coordinator operator (repeatable)", collect)
+    .option("--deny <address>", "never work for this coordinator operator (repeatable)", collect)
+    .addHelpText(
+      "after",
+      `
+Backends in --config: {"backends": [{"kind": "a1111", "url": "http://127.0.0.1:7860", "models": ["sd_xl_base_1.0"]},
+  {"kind": "openai", "url": "http://127.0.0.1:11434/v1", "models": ["llama3.1:8b"], "apiKeyEnv": "OPENAI_API_KEY"}]}
+Examples:
+  ROOST_KEYSTORE=operator.json roost miner start
+  ROOST_PRIVATE_KEY=0x... roost miner start --backend demo-image --backend llama`,
+    )
+    .action(async (opts: MinerOptions) => {
+      const ctx = context();
+      const config = loadConfig(ctx, opts);
+      const account = await ctx.account();
+      const contracts = ctx.reader();
+      try {
+        await preflight(contracts, account.address);
+      } catch (error) {
+        if (error instanceof MinerNotReadyError) throw new UsageError(error.message);
+        throw error;
+      }
+      const journalPath = resolve(ctx.io.cwd, config.journal);
+      mkdirSync(dirname(journalPath), { recursive: true });
+      const backends = createBackends(config.backends, dirname(journalPath), ctx.io.env);
+      for (const backend of backends) {
+        ctx.io.stderr(`checking the ${backend.kind} backend (${backend.models.join(", ")})...\n`);
+        try {
+          await backend.check();
+        } catch (error) {
+          await Promise.all(backends.map((b) => b.close()));
+          if (error instanceof BackendUnavailableError) throw new UsageError(error.message);
+          throw error;
+        }
+      }
+      const coordinators = await waitForCoordinators(ctx, config);
+      const deployment = ctx.deployment();
+      const node = await startMiner({
+        account,
+        domain: { chainId: deployment.chainId, verifyingContract: deployment.contracts.Disputes },
+        coordinators,
+        backends,
+        journalPath,
+        logger: {
+          info: (message) => ctx.io.stderr(`${new Date().toISOString()} ${message}\n`),
+          warn: (message) => ctx.io.stderr(`${new Date().toISOString()} warning: ${message}\n`),
+        },
+        sharePolicy: config.sharePolicy,
+        pollWaitMs: config.pollWaitMs,
+        hardware: await hardwareReport(),
+      });
+      ctx.io.stderr(`miner ${account.address} running (Ctrl-C stops)\n`);
+      await untilStopped();
+      ctx.io.stderr("stopping: giving up running tasks...\n");
+      await node.stop();
+    });
+
+  miner
+    .command("earnings")
+    .description("what this miner earned, redeemed and has pending, per coordinator")
+    .option("--journal <file>", "the journal SQLite file (default .roost/miner-journal.db)")
+    .option("--address <operator>", "the miner operator (default: the key's address)")
+    .option("--redeem", "redeem every pending receipt now, in one transaction (with the key)")
+    .option("--threshold <amount>", "with --redeem: only receipts with at least this much pending, e.g. 100")
+    .action(async (opts: { journal?: string; address?: string; redeem?: boolean; threshold?: string }) => {
+      const ctx = context();
+      const path = resolve(ctx.io.cwd, opts.journal ?? ".roost/miner-journal.db");
+      if (!existsSync(path)) throw new UsageError(`no miner journal at ${path}: pass --journal <file>`);
+      const journal = MinerJournal.open(path);
+      try {
+        if (opts.redeem === true) {
+          const { contracts, account, publicClient } = await ctx.writer();
+          const threshold = opts.threshold === undefined ? 1n : parseAmount(opts.threshold, "--threshold");
+          await ctx.transact("redeeming receipts", publicClient, async () => {
+            const sent = await redeemPending(journal, contracts, account.address, threshold);
+            if (sent === undefined)
+              throw new UsageError("nothing to redeem: no receipt has that much pending");
+            return sent.hash;
+          });
+        }
+        const operator =
+          opts.address === undefined
+            ? (await ctx.account()).address
+            : parseAddress(opts.address, "--address");
+        const rows = await earnings(journal, ctx.reader(), operator);
+        ctx.print(
+          rows.length === 0
+            ? "no receipts yet: the miner has not been paid for a task"
+            : table(
+                ["coordinator", "tasks", "earned CAI", "redeemed CAI", "pending CAI"],
+                rows.map((r) => [
+                  r.coordinator,
+                  String(r.tasks),
+                  formatCai(r.earned),
+                  formatCai(r.redeemed),
+                  formatCai(r.pending),
+                ]),
+              ),
+          rows.map((r) => ({
+            ...r,
+            earned: r.earned.toString(),
+            redeemed: r.redeemed.toString(),
+            pending: r.pending.toString(),
+          })),
+        );
+      } finally {
+        journal.close();
+      }
+    });
+}
+
+/** Reads the coordinators from chain, waiting (and saying so) while there are none to work for. */
+async function waitForCoordinators(ctx: Context, config: MinerConfig): Promise<CoordinatorTarget[]> {
+  for (;;) {
+    const found = await discoverCoordinators(ctx.reader(), {
+      ...(config.allow === undefined ? {} : { allow: config.allow }),
+      deny: config.deny,
+    });
+    if (found.length > 0) {
+      for (const c of found)
+        ctx.io.stderr(`coordinator ${c.address} at ${c.endpoint} (stake ${formatCai(c.stake)})\n`);
+      return found;
+    }
+    ctx.io.stderr(
+      `no active coordinator on chain to work for yet; looking again in ${config.discoveryIntervalMs / 1000} s\n`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, config.discoveryIntervalMs));
+  }
+}
+
+function loadConfig(ctx: Context, opts: MinerOptions): MinerConfig {
+  let json: Record<string, unknown> = {};
+  if (opts.config !== undefined) {
+    const path = resolve(ctx.io.cwd, opts.config);
+    if (!existsSync(path)) throw new UsageError(`--config ${path}: no such file`);
+    try {
+      json = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    } catch (error) {
+      throw new UsageError(`--config ${path} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  if (opts.journal !== undefined) json.journal = opts.journal;
+  if (opts.backend !== undefined) json.backends = opts.backend.map((kind) => ({ kind }));
+  if (opts.allow !== undefined) json.allow = opts.allow;
+  if (opts.deny !== undefined) json.deny = opts.deny;
+  try {
+    return parseMinerConfig(json);
+  } catch (error) {
+    if (error instanceof MinerConfigError) throw new UsageError(`miner settings: ${error.message}`);
+    throw error;
+  }
+}

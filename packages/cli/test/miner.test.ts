@@ -1,0 +1,166 @@
+// `roost miner` end to end: a devnet with a registered coordinator and miners, the real coordinator
+// node, and `roost miner start` on the built-in backends serving an app's chat and image through it;
+// then `roost miner earnings` and a redemption.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type CoordinatorNode, DEFAULT_CONFIG, startCoordinator } from "@roost/coordinator";
+import OpenAI from "openai";
+import { parseEther } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  account,
+  COORDINATOR,
+  MINERS,
+  privateKeyOf,
+  startNetwork,
+  type TestNetwork,
+} from "../../coordinator/test/fixtures/network.js";
+import { run } from "../src/program.js";
+
+const GAS = { gas: 1_000_000n };
+const dir = mkdtempSync(join(tmpdir(), "roost-miner-cli-"));
+let network: TestNetwork;
+let coordinator: CoordinatorNode;
+
+beforeAll(async () => {
+  network = await startNetwork([20_000, 20_000]);
+  coordinator = await startCoordinator({
+    config: { ...DEFAULT_CONFIG, port: 0, database: join(dir, "coordinator.db") },
+    deployment: network.devnet.file,
+    rpcUrls: [network.devnet.rpcUrl],
+    operatorKey: privateKeyOf(COORDINATOR.operator),
+    logger: false,
+  });
+  // The miners find the coordinator by its on-chain endpoint: point it at this node's port.
+  await network.send(COORDINATOR.owner, (c) =>
+    c.staking.write.updateNode(
+      [account(COORDINATOR.operator).address, 1_000, "ipfs://intro", coordinator.url],
+      GAS,
+    ),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await coordinator?.stop();
+  await network?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function cli(argv: string[], key: number, until?: Promise<void>) {
+  let stdout = "";
+  let stderr = "";
+  const done = run(
+    ["--deployment", network.devnet.path, "--rpc", network.devnet.rpcUrl, ...argv],
+    {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
+      env: { ROOST_PRIVATE_KEY: privateKeyOf(key) },
+      cwd: dir,
+    },
+    until === undefined ? undefined : () => until,
+  );
+  return { done, out: () => stdout, err: () => stderr };
+}
+
+async function until(predicate: () => boolean, what: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe("roost miner", { timeout: 60_000 }, () => {
+  it("says exactly what is missing when the operator key is not a registered miner", async () => {
+    const staker = cli(["miner", "start", "--journal", join(dir, "x.db")], 7);
+    expect(await staker.done, staker.err()).toBe(2);
+    expect(staker.err()).toContain(
+      `operator ${account(7).address} is not registered: run roost register miner`,
+    );
+    const owner = cli(["miner", "start", "--journal", join(dir, "y.db")], COORDINATOR.operator);
+    expect(await owner.done).toBe(2);
+    expect(owner.err()).toContain("is registered as a coordinator, not a miner");
+  });
+
+  it("serves an app's chat and image on the built-in backends, then shows and redeems its earnings", async () => {
+    let stop: () => void = () => undefined;
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const journal = join(dir, "miner.db");
+    const miner = cli(["miner", "start", "--journal", journal], MINERS[0].operator, stopped);
+    const operator = account(MINERS[0].operator).address;
+    await until(
+      () => coordinator.services.dispatcher.presence.online().some((m) => m.operator === operator),
+      `the miner to poll (stderr: ${miner.err()})`,
+    );
+    expect(miner.err()).toContain(`coordinator ${coordinator.services.operator} at ${coordinator.url}`);
+
+    const openai = new OpenAI({
+      baseURL: `${coordinator.url}/v1`,
+      apiKey: coordinator.services.apiKeys.create("miner e2e").plaintext,
+      maxRetries: 0,
+    });
+    const chat = await openai.chat.completions.create({
+      model: "roost-demo/tiny-random-llama",
+      messages: [{ role: "user", content: "hello" }],
+      max_tokens: 8,
+      temperature: 0,
+    });
+    expect(chat.choices[0]?.finish_reason).toBe("length");
+    expect(chat.usage?.completion_tokens).toBe(8);
+    const again = await openai.chat.completions.create({
+      model: "roost-demo/tiny-random-llama",
+      messages: [{ role: "user", content: "hello" }],
+      max_tokens: 8,
+      temperature: 0,
+    });
+    expect(again.choices[0]?.message.content).toBe(chat.choices[0]?.message.content); // greedy: same answer
+
+    const image = await openai.images.generate({
+      model: "roost-demo/procedural-image",
+      prompt: "a hen on a roost",
+      size: "256x256",
+    });
+    const png = Buffer.from(image.data?.[0]?.b64_json ?? "", "base64");
+    expect(png.subarray(1, 4).toString()).toBe("PNG");
+    expect(png.readUInt32BE(16)).toBe(256);
+
+    stop();
+    expect(await miner.done).toBe(0);
+
+    const shown = cli(["--json", "miner", "earnings", "--journal", journal], MINERS[0].operator);
+    expect(await shown.done).toBe(0);
+    const [row] = JSON.parse(shown.out()) as {
+      coordinator: string;
+      tasks: number;
+      earned: string;
+      pending: string;
+    }[];
+    expect(row?.tasks).toBe(3);
+    expect(BigInt(row?.earned ?? 0)).toBeGreaterThan(0n);
+    expect(row?.pending).toBe(row?.earned);
+
+    // The coordinator's owner funds the escrow; the miner then redeems what it is owed.
+    const amount = parseEther("1000");
+    await network.send(COORDINATOR.owner, (c) =>
+      c.token.write.approve([network.devnet.file.contracts.PaymentEscrow, amount]),
+    );
+    await network.send(COORDINATOR.owner, (c) =>
+      c.escrow.write.deposit([coordinator.services.operator, amount], GAS),
+    );
+    const redeemed = cli(
+      ["--json", "miner", "earnings", "--journal", journal, "--redeem"],
+      MINERS[0].operator,
+    );
+    expect(await redeemed.done).toBe(0);
+    const [after] = JSON.parse(redeemed.out()) as { redeemed: string; earned: string; pending: string }[];
+    expect(after?.redeemed).toBe(row?.earned);
+    expect(after?.pending).toBe("0");
+  });
+});

@@ -1,0 +1,160 @@
+import type { Address } from "viem";
+import type { SharePolicy } from "./scheduling/capacity.js";
+
+// The miner's settings file (design section 6), checked field by field: a typo must fail at start
+// with the field's name, not as a confusing error an hour later.
+
+export type BackendConfig =
+  | { kind: "demo-image"; capacity?: number }
+  | { kind: "llama"; model?: string; modelId?: string; capacity?: number; threads?: number; gpu?: boolean }
+  | { kind: "openai"; url: string; models: string[]; apiKeyEnv?: string; capacity?: number }
+  | { kind: "a1111"; url: string; models: string[]; capacity?: number };
+
+export interface MinerConfig {
+  /** The journal's SQLite file. */
+  journal: string;
+  backends: BackendConfig[];
+  /** Only these coordinator operators, when given. */
+  allow?: Address[];
+  deny: Address[];
+  sharePolicy: SharePolicy;
+  pollWaitMs: number;
+  /** How often the coordinator list is read again from the chain. */
+  discoveryIntervalMs: number;
+}
+
+/** The devnet's default: both built-in stand-ins, no GPU needed. */
+export const DEFAULT_MINER_CONFIG: MinerConfig = {
+  journal: ".roost/miner-journal.db",
+  backends: [{ kind: "demo-image" }, { kind: "llama" }],
+  deny: [],
+  sharePolicy: "stake",
+  pollWaitMs: 25_000,
+  discoveryIntervalMs: 60_000,
+};
+
+/** A settings field is wrong; `field` is its path, e.g. backends[1].url. */
+export class MinerConfigError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = "MinerConfigError";
+  }
+}
+
+const KINDS = ["demo-image", "llama", "openai", "a1111"] as const;
+
+/**
+ * Parses settings JSON over the defaults.
+ * @throws MinerConfigError naming the first wrong field
+ */
+export function parseMinerConfig(json: unknown): MinerConfig {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new MinerConfigError("(settings)", "must be a JSON object");
+  }
+  const raw = json as Record<string, unknown>;
+  const known = new Set([
+    "journal",
+    "backends",
+    "allow",
+    "deny",
+    "sharePolicy",
+    "pollWaitMs",
+    "discoveryIntervalMs",
+  ]);
+  for (const key of Object.keys(raw))
+    if (!known.has(key)) throw new MinerConfigError(key, "is not a miner setting");
+  const config: MinerConfig = { ...DEFAULT_MINER_CONFIG };
+  if (raw.journal !== undefined) config.journal = text(raw.journal, "journal");
+  if (raw.backends !== undefined) {
+    if (!Array.isArray(raw.backends) || raw.backends.length === 0) {
+      throw new MinerConfigError("backends", "must be a non-empty list");
+    }
+    config.backends = raw.backends.map((entry, i) => backend(entry, `backends[${i}]`));
+  }
+  if (raw.allow !== undefined) config.allow = addresses(raw.allow, "allow");
+  if (raw.deny !== undefined) config.deny = addresses(raw.deny, "deny");
+  if (raw.sharePolicy !== undefined) {
+    if (raw.sharePolicy !== "stake" && raw.sharePolicy !== "equal") {
+      throw new MinerConfigError("sharePolicy", 'must be "stake" or "equal"');
+    }
+    config.sharePolicy = raw.sharePolicy;
+  }
+  if (raw.pollWaitMs !== undefined) config.pollWaitMs = integer(raw.pollWaitMs, "pollWaitMs", 100, 60_000);
+  if (raw.discoveryIntervalMs !== undefined) {
+    config.discoveryIntervalMs = integer(raw.discoveryIntervalMs, "discoveryIntervalMs", 1000, 86_400_000);
+  }
+  return config;
+}
+
+function backend(entry: unknown, field: string): BackendConfig {
+  if (typeof entry !== "object" || entry === null) throw new MinerConfigError(field, "must be an object");
+  const raw = entry as Record<string, unknown>;
+  const kind = raw.kind;
+  if (!KINDS.includes(kind as (typeof KINDS)[number])) {
+    throw new MinerConfigError(`${field}.kind`, `must be one of ${KINDS.join(", ")}`);
+  }
+  const capacity =
+    raw.capacity === undefined ? {} : { capacity: integer(raw.capacity, `${field}.capacity`, 1, 64) };
+  switch (kind) {
+    case "demo-image":
+      return { kind, ...capacity };
+    case "llama":
+      return {
+        kind,
+        ...capacity,
+        ...(raw.model === undefined ? {} : { model: text(raw.model, `${field}.model`) }),
+        ...(raw.modelId === undefined ? {} : { modelId: modelName(raw.modelId, `${field}.modelId`) }),
+        ...(raw.threads === undefined ? {} : { threads: integer(raw.threads, `${field}.threads`, 1, 256) }),
+        ...(raw.gpu === undefined ? {} : { gpu: raw.gpu === true }),
+      };
+    default: {
+      const url = text(raw.url, `${field}.url`);
+      if (!/^https?:\/\//.test(url)) throw new MinerConfigError(`${field}.url`, "must be an http(s) URL");
+      if (!Array.isArray(raw.models) || raw.models.length === 0) {
+        throw new MinerConfigError(`${field}.models`, "must list the model ids the server serves");
+      }
+      const models = raw.models.map((m, i) => modelName(m, `${field}.models[${i}]`));
+      if (kind === "a1111") return { kind, url, models, ...capacity };
+      return {
+        kind: "openai",
+        url,
+        models,
+        ...capacity,
+        ...(raw.apiKeyEnv === undefined ? {} : { apiKeyEnv: text(raw.apiKeyEnv, `${field}.apiKeyEnv`) }),
+      };
+    }
+  }
+}
+
+function text(value: unknown, field: string): string {
+  if (typeof value !== "string" || value.trim() === "")
+    throw new MinerConfigError(field, "must be a non-empty string");
+  return value;
+}
+
+/** Model ids as coordinators take them: 1 to 200 characters, "/" allowed. */
+function modelName(value: unknown, field: string): string {
+  const name = text(value, field);
+  if (name.length > 200) throw new MinerConfigError(field, "must be at most 200 characters");
+  return name;
+}
+
+function integer(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new MinerConfigError(field, `must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function addresses(value: unknown, field: string): Address[] {
+  if (!Array.isArray(value)) throw new MinerConfigError(field, "must be a list of addresses");
+  return value.map((entry, i) => {
+    if (typeof entry !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(entry)) {
+      throw new MinerConfigError(`${field}[${i}]`, "must be a 0x address (40 hex digits)");
+    }
+    return entry as Address;
+  });
+}
