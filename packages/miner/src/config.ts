@@ -1,4 +1,4 @@
-import type { Address } from "viem";
+import { type Address, parseEther } from "viem";
 import type { SharePolicy } from "./scheduling/capacity.js";
 
 // The miner's settings file (design section 6), checked field by field: a typo must fail at start
@@ -21,6 +21,12 @@ export interface MinerConfig {
   pollWaitMs: number;
   /** How often the coordinator list is read again from the chain. */
   discoveryIntervalMs: number;
+  /** Whether the node redeems its receipts on chain by itself (the operator key pays the gas). */
+  autoRedeem: boolean;
+  /** Redeem once a coordinator owes this much unredeemed, in CAI base units. */
+  redeemThreshold: bigint;
+  /** Also redeem whatever is pending this often; 0: only at the threshold. */
+  redeemIntervalMs: number;
 }
 
 /** The devnet's default: both built-in stand-ins, no GPU needed. */
@@ -31,6 +37,9 @@ export const DEFAULT_MINER_CONFIG: MinerConfig = {
   sharePolicy: "stake",
   pollWaitMs: 25_000,
   discoveryIntervalMs: 60_000,
+  autoRedeem: true,
+  redeemThreshold: parseEther("10"),
+  redeemIntervalMs: 6 * 3_600_000,
 };
 
 /** A settings field is wrong; `field` is its path, e.g. backends[1].url. */
@@ -63,6 +72,9 @@ export function parseMinerConfig(json: unknown): MinerConfig {
     "sharePolicy",
     "pollWaitMs",
     "discoveryIntervalMs",
+    "autoRedeem",
+    "redeemThreshold",
+    "redeemIntervalMs",
   ]);
   for (const key of Object.keys(raw))
     if (!known.has(key)) throw new MinerConfigError(key, "is not a miner setting");
@@ -86,7 +98,25 @@ export function parseMinerConfig(json: unknown): MinerConfig {
   if (raw.discoveryIntervalMs !== undefined) {
     config.discoveryIntervalMs = integer(raw.discoveryIntervalMs, "discoveryIntervalMs", 1000, 86_400_000);
   }
+  if (raw.autoRedeem !== undefined) {
+    if (typeof raw.autoRedeem !== "boolean")
+      throw new MinerConfigError("autoRedeem", "must be true or false");
+    config.autoRedeem = raw.autoRedeem;
+  }
+  if (raw.redeemThreshold !== undefined) config.redeemThreshold = cai(raw.redeemThreshold, "redeemThreshold");
+  if (raw.redeemIntervalMs !== undefined) {
+    config.redeemIntervalMs = integer(raw.redeemIntervalMs, "redeemIntervalMs", 0, 30 * 86_400_000);
+  }
   return config;
+}
+
+/** An amount of CAI written as a decimal string or number, e.g. "10" or 2.5. */
+function cai(value: unknown, field: string): bigint {
+  const written = typeof value === "number" && Number.isFinite(value) ? String(value) : value;
+  if (typeof written !== "string" || !/^\d+(\.\d{1,18})?$/.test(written)) {
+    throw new MinerConfigError(field, 'must be an amount of CAI such as "10" or "0.5"');
+  }
+  return parseEther(written);
 }
 
 function backend(entry: unknown, field: string): BackendConfig {

@@ -85,8 +85,6 @@ describe("miner journal", () => {
       [a.id, 10],
       [b.id, 20],
     ]);
-    journal.extendLease(COORDINATOR, b.id, 99);
-    expect(journal.unsignedLeases()[1]?.task.leaseExpiresAt).toBe(99);
 
     await signOnce({
       journal,

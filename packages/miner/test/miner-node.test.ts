@@ -144,6 +144,67 @@ describe("miner node", { timeout: 30_000 }, () => {
     expect((await ask(coordinator, "after")).choices[0]?.message.content).toBe("echo: after");
   });
 
+  it("follows the coordinator list: a new coordinator is polled at once, one that leaves no more", async () => {
+    const first = await startAppCoordinator();
+    const account = first.miners[0] as LocalAccount;
+    const second = await startAppCoordinator({ miners: [account] });
+    const logger = collectingLogger();
+    const node = await miner(first, account, scriptedChat(), { logger });
+    node.setCoordinators([
+      { address: first.operator, endpoint: first.url, stake: 3n },
+      { address: second.operator, endpoint: second.url, stake: 1n },
+    ]);
+    await online(second, account.address);
+    expect((await ask(second, "two")).choices[0]?.message.content).toBe("echo: two");
+    expect(node.sessions.map((s) => s.client.coordinator)).toEqual([first.operator, second.operator]);
+
+    node.setCoordinators([{ address: second.operator, endpoint: second.url, stake: 1n }]);
+    expect(node.sessions.map((s) => s.client.coordinator)).toEqual([second.operator]);
+    const lastSeen = () =>
+      first.services.dispatcher.presence.list().find((m) => m.operator === account.address)?.lastSeen;
+    const before = lastSeen();
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // a polling miner is seen every 1 s
+    expect(lastSeen()).toBe(before);
+    expect((await ask(second, "still")).choices[0]?.message.content).toBe("echo: still");
+    expect(logger.lines).toContain(`working for coordinator ${second.operator} at ${second.url}`);
+    expect(logger.lines).toContain(`coordinator ${first.operator} left the list: polling it no more`);
+  });
+
+  it("reads the list again on its interval, and works on with the known coordinators while the chain is down", async () => {
+    const first = await startAppCoordinator();
+    const account = first.miners[0] as LocalAccount;
+    const second = await startAppCoordinator({ miners: [account] });
+    const logger = collectingLogger();
+    let reads = 0;
+    const node = await startMiner({
+      account,
+      domain: first.services.disputesDomain,
+      coordinators: [{ address: first.operator, endpoint: first.url, stake: 1n }],
+      discovery: {
+        intervalMs: 50,
+        load: async () => {
+          if (++reads <= 2) throw new Error("connect ECONNREFUSED 127.0.0.1:8545");
+          return [
+            { address: first.operator, endpoint: first.url, stake: 1n },
+            { address: second.operator, endpoint: second.url, stake: 1n },
+          ];
+        },
+      },
+      backends: [scriptedChat()],
+      journalPath: join(dir, "watched.db"),
+      logger,
+      pollWaitMs: 1000,
+    });
+    nodes.push(node);
+    await online(second, account.address);
+    expect((await ask(first, "one")).choices[0]?.message.content).toBe("echo: one");
+    expect((await ask(second, "two")).choices[0]?.message.content).toBe("echo: two");
+    const warnings = logger.lines.filter((line) => line.startsWith("cannot read the coordinators"));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain("cannot reach the chain RPC");
+    expect(logger.lines).toContain("chain RPC reachable again: coordinator list read");
+  });
+
   it("after kill -9 mid-task, the task is reassigned and completed, and the killed miner never signed", async () => {
     const coordinator = await startAppCoordinator({ config: { leaseMs: 2000 } });
     const [, b] = coordinator.miners as [LocalAccount, LocalAccount];

@@ -3,9 +3,8 @@ import { dirname, resolve } from "node:path";
 import { formatCai } from "@roost/chain";
 import {
   BackendUnavailableError,
-  type CoordinatorTarget,
+  chainCoordinators,
   createBackends,
-  discoverCoordinators,
   earnings,
   hardwareReport,
   type MinerConfig,
@@ -80,18 +79,38 @@ Examples:
           throw error;
         }
       }
-      const coordinators = await waitForCoordinators(ctx, config);
+      const logger = {
+        info: (message: string) => ctx.io.stderr(`${new Date().toISOString()} ${message}\n`),
+        warn: (message: string) => ctx.io.stderr(`${new Date().toISOString()} warning: ${message}\n`),
+      };
+      const filter = { ...(config.allow === undefined ? {} : { allow: config.allow }), deny: config.deny };
+      const load = chainCoordinators(contracts, account.address, filter, logger);
+      const coordinators = await load();
+      if (coordinators.length === 0) {
+        logger.info(
+          `no active coordinator on chain to work for yet; looking again every ${config.discoveryIntervalMs / 1000} s`,
+        );
+      }
       const deployment = ctx.deployment();
+      const writer = config.autoRedeem ? await ctx.writer() : undefined;
       const node = await startMiner({
         account,
         domain: { chainId: deployment.chainId, verifyingContract: deployment.contracts.Disputes },
         coordinators,
+        discovery: { load, intervalMs: config.discoveryIntervalMs },
+        ...(writer === undefined
+          ? {}
+          : {
+              redemption: {
+                contracts: writer.contracts,
+                publicClient: writer.publicClient,
+                threshold: config.redeemThreshold,
+                intervalMs: config.redeemIntervalMs,
+              },
+            }),
         backends,
         journalPath,
-        logger: {
-          info: (message) => ctx.io.stderr(`${new Date().toISOString()} ${message}\n`),
-          warn: (message) => ctx.io.stderr(`${new Date().toISOString()} warning: ${message}\n`),
-        },
+        logger,
         sharePolicy: config.sharePolicy,
         pollWaitMs: config.pollWaitMs,
         hardware: await hardwareReport(),
@@ -119,7 +138,7 @@ Examples:
           const { contracts, account, publicClient } = await ctx.writer();
           const threshold = opts.threshold === undefined ? 1n : parseAmount(opts.threshold, "--threshold");
           await ctx.transact("redeeming receipts", publicClient, async () => {
-            const sent = await redeemPending(journal, contracts, account.address, threshold);
+            const { sent } = await redeemPending(journal, contracts, account.address, threshold);
             if (sent === undefined)
               throw new UsageError("nothing to redeem: no receipt has that much pending");
             return sent.hash;
@@ -154,25 +173,6 @@ Examples:
         journal.close();
       }
     });
-}
-
-/** Reads the coordinators from chain, waiting (and saying so) while there are none to work for. */
-async function waitForCoordinators(ctx: Context, config: MinerConfig): Promise<CoordinatorTarget[]> {
-  for (;;) {
-    const found = await discoverCoordinators(ctx.reader(), {
-      ...(config.allow === undefined ? {} : { allow: config.allow }),
-      deny: config.deny,
-    });
-    if (found.length > 0) {
-      for (const c of found)
-        ctx.io.stderr(`coordinator ${c.address} at ${c.endpoint} (stake ${formatCai(c.stake)})\n`);
-      return found;
-    }
-    ctx.io.stderr(
-      `no active coordinator on chain to work for yet; looking again in ${config.discoveryIntervalMs / 1000} s\n`,
-    );
-    await new Promise((resolve) => setTimeout(resolve, config.discoveryIntervalMs));
-  }
 }
 
 function loadConfig(ctx: Context, opts: MinerOptions): MinerConfig {

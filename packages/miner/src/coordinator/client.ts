@@ -59,10 +59,17 @@ export interface CoordinatorClientOptions {
   account: LocalAccount;
   /** The MinerLogin domain: chain id and the Disputes contract. */
   domain: RoostDomainParams;
+  /** How long a request may wait in silence (beyond a poll's own wait); default 30 s. */
+  silenceMs?: number;
 }
 
 /** How long a signed MinerLogin may be presented (the coordinator accepts up to 300 s ahead). */
 const LOGIN_TTL_S = 120;
+/**
+ * How long a connection may stay silent before the request is given up: a coordinator that accepts
+ * connections but never answers (hung, or a half-open TCP link) must not stall the miner forever.
+ */
+const SILENCE_MS = 30_000;
 
 export class CoordinatorClient {
   readonly endpoint: string;
@@ -72,12 +79,14 @@ export class CoordinatorClient {
   readonly #domain: RoostDomainParams;
   readonly #agent: Agent;
   readonly #request: typeof httpRequest;
+  readonly #silenceMs: number;
 
   constructor(options: CoordinatorClientOptions) {
     this.endpoint = options.endpoint.replace(/\/+$/, "");
     this.coordinator = options.coordinator;
     this.#account = options.account;
     this.#domain = options.domain;
+    this.#silenceMs = options.silenceMs ?? SILENCE_MS;
     const https = this.endpoint.startsWith("https:");
     this.#agent = https ? new HttpsAgent({ keepAlive: true }) : new Agent({ keepAlive: true });
     this.#request = https ? httpsRequest : httpRequest;
@@ -111,6 +120,7 @@ export class CoordinatorClient {
   async poll(request: PollRequest, signal?: AbortSignal): Promise<LeasedTask[]> {
     const response = await this.#send<{ tasks: LeasedTask[] }>("POST", "/miner/v1/poll", request, {
       ...(signal === undefined ? {} : { signal }),
+      silenceMs: Math.min(request.waitMs ?? 120_000, 120_000) + this.#silenceMs,
     });
     return response.tasks;
   }
@@ -148,7 +158,7 @@ export class CoordinatorClient {
     method: "GET" | "POST",
     path: string,
     body?: unknown,
-    options: { auth?: boolean; signal?: AbortSignal } = {},
+    options: { auth?: boolean; signal?: AbortSignal; silenceMs?: number } = {},
   ): Promise<T> {
     const headers: Record<string, string | number> = {};
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -163,6 +173,10 @@ export class CoordinatorClient {
         headers,
         agent: this.#agent,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      const silenceMs = options.silenceMs ?? this.#silenceMs;
+      req.setTimeout(silenceMs, () => {
+        req.destroy(new Error(`no answer from ${this.endpoint} in ${silenceMs / 1000} s`));
       });
       req.on("response", (res) => {
         const chunks: Buffer[] = [];

@@ -2,7 +2,7 @@ import type { LeasedTask } from "@roost/protocol";
 import type { Backend } from "../backends/backend.js";
 import { backoffDelay, sleep } from "../node/backoff.js";
 import type { CapacityPool } from "../scheduling/capacity.js";
-import { runTask, type TaskRunDeps } from "../tasks/run-task.js";
+import { runTask, submitSigned, type TaskRunDeps } from "../tasks/run-task.js";
 import { CoordinatorApiError, type CoordinatorClient } from "./client.js";
 
 export interface SessionOptions extends Omit<TaskRunDeps, "client"> {
@@ -12,17 +12,26 @@ export interface SessionOptions extends Omit<TaskRunDeps, "client"> {
   hardware: Record<string, string | number | boolean>;
   /** The long-poll wait asked for; the coordinator caps it. */
   pollWaitMs: number;
+  /**
+   * Tasks running on this node, across sessions, as `coordinator:taskId` in lower case: a session that
+   * resumes the journal leaves alone a task an earlier session for the same coordinator still runs.
+   */
+  running: Set<string>;
 }
 
+const taskKey = (coordinator: string, taskId: string) => `${coordinator}:${taskId}`.toLowerCase();
+
 /**
- * The miner's life with one coordinator: log in, long-poll for as many tasks as its backends have
- * free slots (within this coordinator's share), run each, and start over; on any failure, back off
- * and log in again. Ends when the node's signal aborts, after the running tasks are done.
+ * The miner's life with one coordinator: log in, pick up what the journal holds for it (signed results
+ * to resubmit, interrupted leases still held), long-poll for as many tasks as its backends have free
+ * slots (within this coordinator's share), run each, and start over; on any failure, back off and log
+ * in again. `stop()` ends the polling; tasks already leased run to their end.
  */
 export class CoordinatorSession {
   readonly client: CoordinatorClient;
   readonly #options: SessionOptions;
-  readonly #running = new Set<Promise<void>>();
+  readonly #tasks = new Set<Promise<void>>();
+  readonly #stopped = new AbortController();
   #loop: Promise<void> | undefined;
 
   constructor(client: CoordinatorClient, options: SessionOptions) {
@@ -34,31 +43,50 @@ export class CoordinatorSession {
     this.#loop ??= this.#run();
   }
 
+  /** Stops polling this coordinator; running tasks go on until they are submitted. */
+  stop(): void {
+    this.#stopped.abort();
+  }
+
   /** Resolves when the loop has ended and the tasks it started have finished. */
   async done(): Promise<void> {
     await this.#loop;
-    await Promise.all(this.#running);
+    await Promise.all(this.#tasks);
   }
 
   /** Runs a task leased to this session, counted against its backend's pool. */
   track(backend: { backend: Backend; pool: CapacityPool }, task: LeasedTask): void {
+    const key = taskKey(this.client.coordinator, task.id);
     backend.pool.take(this.client.coordinator);
-    const run = runTask({ ...this.#options, client: this.client }, backend.backend, task).finally(() => {
-      backend.pool.release(this.client.coordinator);
-      this.#running.delete(run);
-    });
-    this.#running.add(run);
+    this.#options.running.add(key);
+    this.#background(
+      runTask({ ...this.#options, client: this.client }, backend.backend, task).finally(() => {
+        backend.pool.release(this.client.coordinator);
+        this.#options.running.delete(key);
+      }),
+    );
+  }
+
+  #background(work: Promise<void>): void {
+    const tracked = work.finally(() => this.#tasks.delete(tracked));
+    this.#tasks.add(tracked);
   }
 
   async #run(): Promise<void> {
-    const { signal, logger } = this.#options;
+    const { logger } = this.#options;
+    const signal = AbortSignal.any([this.#options.signal, this.#stopped.signal]);
     const name = `coordinator ${this.client.coordinator} (${this.client.endpoint})`;
     let failures = 0;
+    let resumed = false;
     while (!signal.aborted) {
       try {
         if (!this.client.loggedIn) {
           await this.client.login();
           logger.info(`logged in to ${name}`);
+        }
+        if (!resumed) {
+          await this.#resume();
+          resumed = true;
         }
         // Polls name every model served, so the coordinator (and its apps) always see them all; a task
         // for a backend whose slots are all taken waits in that backend, its lease kept alive.
@@ -91,6 +119,42 @@ export class CoordinatorSession {
         const delay = backoffDelay(failures++);
         logger.warn(`${name}: ${(error as Error).message}; retrying in ${(delay / 1000).toFixed(1)} s`);
         await sleep(delay, signal);
+      }
+    }
+  }
+
+  /**
+   * What a previous life of the node left in the journal for this coordinator: signed results are
+   * resubmitted (the same bytes, never signed again); an interrupted task runs again only if the
+   * coordinator still extends its lease, else it has gone to another miner and is dropped.
+   */
+  async #resume(): Promise<void> {
+    const { journal, logger, running } = this.#options;
+    const coordinator = this.client.coordinator.toLowerCase();
+    const pending = journal.unsubmitted().filter((r) => r.coordinator.toLowerCase() === coordinator);
+    const interrupted = journal
+      .unsignedLeases()
+      .filter(
+        (l) => l.coordinator.toLowerCase() === coordinator && !running.has(taskKey(coordinator, l.task.id)),
+      );
+    if (pending.length + interrupted.length === 0) return;
+    logger.info(
+      `journal: ${pending.length} signed result(s) to resubmit and ${interrupted.length} interrupted task(s) for coordinator ${this.client.coordinator}`,
+    );
+    for (const signed of pending) {
+      this.#background(submitSigned({ ...this.#options, client: this.client }, signed));
+    }
+    for (const { task } of interrupted) {
+      const backend = this.#options.backends.find(({ backend }) => backend.models.includes(task.input.model));
+      try {
+        if (backend === undefined) throw new Error(`this miner no longer serves ${task.input.model}`);
+        const { leaseExpiresAt } = await this.client.progress(task.id, {});
+        this.track(backend, { ...task, leaseExpiresAt });
+        logger.info(`task ${task.id}: lease still held; running it again`);
+      } catch (error) {
+        journal.dropLease(this.client.coordinator, task.id);
+        const why = error instanceof CoordinatorApiError ? error.detail : (error as Error).message;
+        logger.info(`task ${task.id}: dropped after restart (${why})`);
       }
     }
   }

@@ -32,25 +32,32 @@ export async function earnings(
   );
 }
 
+/** What `redeemPending` found on chain and, when something was due, what it sent. */
+export interface RedeemOutcome {
+  /** Every coordinator's earnings as read before sending. */
+  checked: Earnings[];
+  /** The redemption transaction, when at least one receipt passed the threshold. */
+  sent?: { hash: Hash; receipts: StoredReceipt[]; amount: bigint };
+}
+
 /**
- * Redeems, in one `redeemBatch`, every receipt with at least `threshold` pending. Anyone may send a
- * redemption (the CAI goes to the miner's payees either way), so the operator key pays the gas.
- * @returns the transaction hash and what it redeemed, or undefined when nothing passed the threshold
+ * Redeems, in one `redeemBatch`, every receipt with at least `threshold` (and more than 0) pending.
+ * Anyone may send a redemption (the CAI goes to the miner's payees either way), so the operator key
+ * pays the gas. Returns once the transaction is sent; the caller waits for it.
  */
 export async function redeemPending(
   journal: MinerJournal,
   contracts: RoostContracts,
   miner: Address,
   threshold: bigint,
-): Promise<{ hash: Hash; receipts: StoredReceipt[]; amount: bigint } | undefined> {
-  const due = (await earnings(journal, contracts, miner)).filter(
-    (e) => e.pending > 0n && e.pending >= threshold,
-  );
-  if (due.length === 0) return undefined;
+): Promise<RedeemOutcome> {
+  const checked = await earnings(journal, contracts, miner);
+  const due = checked.filter((e) => e.pending > 0n && e.pending >= threshold);
+  if (due.length === 0) return { checked };
   const receipts = journal.receipts().filter((r) => due.some((d) => d.coordinator === r.coordinator));
   const hash = await contracts.escrow.write.redeemBatch([
     receipts.map((r) => ({ coordinator: r.coordinator, miner, cumulativeAmount: r.cumulativeAmount })),
     receipts.map((r) => r.signature),
   ]);
-  return { hash, receipts, amount: due.reduce((sum, e) => sum + e.pending, 0n) };
+  return { checked, sent: { hash, receipts, amount: due.reduce((sum, e) => sum + e.pending, 0n) } };
 }

@@ -107,18 +107,6 @@ export class MinerJournal {
       .run(...key(coordinator, task.id), JSON.stringify(task), now);
   }
 
-  /** Updates a lease's expiry after the coordinator extended it. */
-  extendLease(coordinator: Address, taskId: Hex, leaseExpiresAt: number): void {
-    const row = this.#db
-      .prepare("SELECT task FROM leases WHERE coordinator = ? AND task_id = ?")
-      .get(...key(coordinator, taskId)) as { task: string } | undefined;
-    if (row === undefined) return;
-    const task = { ...(JSON.parse(row.task) as LeasedTask), leaseExpiresAt };
-    this.#db
-      .prepare("UPDATE leases SET task = ? WHERE coordinator = ? AND task_id = ?")
-      .run(JSON.stringify(task), ...key(coordinator, taskId));
-  }
-
   /** The signed result of a task, if the node ever signed one. */
   signedResult(coordinator: Address, taskId: Hex): JournalResult | undefined {
     const row = this.#db

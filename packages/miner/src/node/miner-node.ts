@@ -1,11 +1,12 @@
 import type { RoostDomainParams } from "@roost/protocol";
 import type { Address, LocalAccount } from "viem";
 import type { Backend } from "../backends/backend.js";
-import { CoordinatorApiError, CoordinatorClient, type ResultResponse } from "../coordinator/client.js";
+import { CoordinatorClient, type ResultResponse } from "../coordinator/client.js";
 import { CoordinatorSession } from "../coordinator/session.js";
+import { AutoRedeemer, type RedemptionOptions } from "../earnings/auto-redeem.js";
 import { MinerJournal } from "../journal/journal.js";
 import { CapacityPool, type SharePolicy } from "../scheduling/capacity.js";
-import { submitSigned } from "../tasks/run-task.js";
+import { watchCoordinators } from "./coordinator-watch.js";
 import type { MinerLogger } from "./logger.js";
 
 /** A coordinator the miner works for: its operator address, API endpoint and stake (for its share). */
@@ -20,7 +21,12 @@ export interface MinerNodeOptions {
   account: LocalAccount;
   /** The TaskResult and MinerLogin domain: chain id and the Disputes contract. */
   domain: RoostDomainParams;
+  /** The coordinators to work for at start (may be empty when `discovery` will find them). */
   coordinators: readonly CoordinatorTarget[];
+  /** Reads the coordinators again every `intervalMs` and follows the changes. */
+  discovery?: { load: () => Promise<readonly CoordinatorTarget[]>; intervalMs: number };
+  /** Redeems receipts on chain by itself (threshold and schedule). */
+  redemption?: RedemptionOptions;
   backends: readonly Backend[];
   /** The journal's SQLite file. */
   journalPath: string;
@@ -34,122 +40,138 @@ export interface MinerNodeOptions {
 
 export interface MinerNode {
   readonly journal: MinerJournal;
+  /** The coordinators the node polls now. */
   readonly sessions: readonly CoordinatorSession[];
+  /**
+   * Works for exactly these coordinators from now on: new ones are polled at once, ones gone stop being
+   * polled (their running tasks still finish), and capacity shares follow the new stakes.
+   */
+  setCoordinators(targets: readonly CoordinatorTarget[]): void;
   /** Stops polling, lets running tasks give up, and closes the journal and backends. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts a miner: resumes what the journal holds (resubmits signed results; re-runs interrupted tasks
- * whose lease it can still extend), then works for every coordinator at once.
+ * Starts a miner: works for every coordinator at once, each session first resuming what the journal
+ * holds for it (resubmitting signed results; re-running interrupted tasks whose lease it still holds).
  */
 export async function startMiner(options: MinerNodeOptions): Promise<MinerNode> {
-  const { logger } = options;
+  const { logger, account } = options;
   const journal = MinerJournal.open(options.journalPath);
   const controller = new AbortController();
-  const stakes = new Map(options.coordinators.map((c) => [c.address, c.stake] as const));
-  const backends = options.backends.map((backend) => {
-    const pool = new CapacityPool(backend.capacity);
-    pool.setShares(stakes, options.sharePolicy ?? "stake");
-    return { backend, pool };
-  });
+  const signal = controller.signal;
+  const policy = options.sharePolicy ?? "stake";
+  const backends = options.backends.map((backend) => ({ backend, pool: new CapacityPool(backend.capacity) }));
+  const redeemer =
+    options.redemption === undefined
+      ? undefined
+      : new AutoRedeemer(journal, account.address, options.redemption, logger, signal);
   const keepReceipt = (coordinator: Address, response: ResultResponse) => {
     const { receipt } = response;
     if (receipt !== null) {
+      const cumulativeAmount = BigInt(receipt.cumulativeAmount);
       journal.recordReceipt({
         coordinator,
-        cumulativeAmount: BigInt(receipt.cumulativeAmount),
+        cumulativeAmount,
         signature: receipt.signature,
         tasks: receipt.tasks,
       });
+      redeemer?.noteReceipt(coordinator, cumulativeAmount);
     }
     options.onReceipt?.(coordinator, response);
   };
-  const sessions = options.coordinators.map((target) => {
+
+  const running = new Set<string>();
+  /** Current sessions by lower-case coordinator address, with the target each was made for. */
+  const current = new Map<string, { session: CoordinatorSession; target: CoordinatorTarget }>();
+  /** Sessions stopped while their tasks finish. */
+  const leaving = new Set<Promise<void>>();
+
+  const open = (target: CoordinatorTarget) => {
     const client = new CoordinatorClient({
       endpoint: target.endpoint,
       coordinator: target.address,
-      account: options.account,
+      account,
       domain: options.domain,
     });
-    return new CoordinatorSession(client, {
+    const session = new CoordinatorSession(client, {
       journal,
-      account: options.account,
+      account,
       domain: options.domain,
       logger,
-      signal: controller.signal,
+      signal,
       backends,
+      running,
       hardware: options.hardware ?? {},
       pollWaitMs: options.pollWaitMs ?? 25_000,
       onReceipt: (response: ResultResponse) => keepReceipt(target.address, response),
     });
-  });
-  const byCoordinator = new Map(sessions.map((s) => [s.client.coordinator.toLowerCase(), s] as const));
+    session.start();
+    return session;
+  };
+  const close = (session: CoordinatorSession) => {
+    session.stop();
+    const closing = session.done().finally(() => {
+      session.client.close();
+      leaving.delete(closing);
+    });
+    leaving.add(closing);
+  };
 
-  const resuming = resume(journal, byCoordinator, backends, logger, controller.signal, options, keepReceipt);
-  for (const session of sessions) session.start();
+  const setCoordinators = (targets: readonly CoordinatorTarget[]) => {
+    if (signal.aborted) return;
+    const wanted = new Map(targets.map((t) => [t.address.toLowerCase(), t] as const));
+    for (const [address, { session, target }] of current) {
+      const next = wanted.get(address);
+      if (next !== undefined && next.endpoint === target.endpoint) continue;
+      logger.info(
+        next === undefined
+          ? `coordinator ${target.address} left the list: polling it no more`
+          : `coordinator ${target.address} moved to ${next.endpoint}`,
+      );
+      close(session);
+      current.delete(address);
+    }
+    for (const [address, target] of wanted) {
+      const known = current.get(address);
+      if (known !== undefined) {
+        known.target = target; // a new stake only
+        continue;
+      }
+      logger.info(`working for coordinator ${target.address} at ${target.endpoint}`);
+      current.set(address, { session: open(target), target });
+    }
+    const stakes = new Map(targets.map((t) => [t.address, t.stake] as const));
+    for (const { pool } of backends) pool.setShares(stakes, policy);
+  };
+
+  setCoordinators(options.coordinators);
+  redeemer?.start();
+  const watching =
+    options.discovery === undefined
+      ? Promise.resolve()
+      : watchCoordinators({ ...options.discovery, apply: setCoordinators, logger, signal });
   logger.info(
-    `miner ${options.account.address} working for ${sessions.length} coordinator(s) with ${backends
+    `miner ${account.address} working for ${current.size} coordinator(s) with ${backends
       .map(({ backend }) => `${backend.kind} [${backend.models.join(", ")}] x${backend.capacity}`)
       .join(", ")}`,
   );
 
   return {
     journal,
-    sessions,
+    get sessions() {
+      return [...current.values()].map(({ session }) => session);
+    },
+    setCoordinators,
     async stop() {
       controller.abort();
-      await resuming;
-      await Promise.all(sessions.map((session) => session.done()));
-      for (const session of sessions) session.client.close();
+      await watching;
+      for (const { session } of current.values()) close(session);
+      current.clear();
+      await Promise.all([...leaving]);
+      await redeemer?.done();
       await Promise.all(options.backends.map((backend) => backend.close()));
       journal.close();
     },
   };
-}
-
-/** What a previous life of the node left in the journal, picked up again. */
-async function resume(
-  journal: MinerJournal,
-  sessions: ReadonlyMap<string, CoordinatorSession>,
-  backends: readonly { backend: Backend; pool: CapacityPool }[],
-  logger: MinerLogger,
-  signal: AbortSignal,
-  options: MinerNodeOptions,
-  keepReceipt: (coordinator: Address, response: ResultResponse) => void,
-): Promise<void> {
-  const pending = journal.unsubmitted();
-  const interrupted = journal.unsignedLeases();
-  if (pending.length + interrupted.length === 0) return;
-  logger.info(
-    `journal: ${pending.length} signed result(s) to resubmit, ${interrupted.length} interrupted task(s)`,
-  );
-  const deps = { journal, account: options.account, domain: options.domain, logger, signal };
-  await Promise.all(
-    pending.map(async (signed) => {
-      const session = sessions.get(signed.coordinator.toLowerCase());
-      if (session === undefined) return; // a coordinator no longer served: kept, sent if it returns
-      const onReceipt = (response: ResultResponse) => keepReceipt(session.client.coordinator, response);
-      await submitSigned({ ...deps, client: session.client, onReceipt }, signed);
-    }),
-  );
-  for (const { coordinator, task } of interrupted) {
-    const session = sessions.get(coordinator.toLowerCase());
-    const backend = backends.find(({ backend }) => backend.models.includes(task.input.model));
-    if (session === undefined || backend === undefined) {
-      journal.dropLease(coordinator, task.id);
-      continue;
-    }
-    try {
-      // Still ours only if the coordinator extends the lease; else it has gone to another miner.
-      if (!session.client.loggedIn) await session.client.login();
-      const { leaseExpiresAt } = await session.client.progress(task.id, {});
-      session.track(backend, { ...task, leaseExpiresAt });
-      logger.info(`task ${task.id}: lease still held; running it again`);
-    } catch (error) {
-      journal.dropLease(coordinator, task.id);
-      const why = error instanceof CoordinatorApiError ? error.detail : (error as Error).message;
-      logger.info(`task ${task.id}: dropped after restart (${why})`);
-    }
-  }
 }

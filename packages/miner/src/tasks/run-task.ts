@@ -42,8 +42,9 @@ export async function runTask(deps: TaskRunDeps, backend: Backend, task: LeasedT
     outgoing = outgoing.then(async () => {
       if (abort.signal.aborted) return;
       try {
-        const { leaseExpiresAt } = await client.progress(task.id, progress);
-        journal.extendLease(client.coordinator, task.id, leaseExpiresAt);
+        // The new expiry is not journaled: a restarted node asks the coordinator whether it still holds
+        // the lease, which is the only answer that counts (and spares a disk sync per streamed token).
+        await client.progress(task.id, progress);
       } catch (error) {
         if (error instanceof CoordinatorApiError && error.status === 409) {
           logger.warn(`task ${task.id}: lease lost (${error.detail}); abandoning it`);
