@@ -1,9 +1,10 @@
 // `roost miner` end to end: a devnet with a registered coordinator and miners, the real coordinator
 // node, and `roost miner start` on the built-in backends serving an app's chat and image through it;
 // then `roost miner earnings` and a redemption.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createRoostClients, roostContracts } from "@roost/chain";
 import { type CoordinatorNode, DEFAULT_CONFIG, startCoordinator } from "@roost/coordinator";
 import OpenAI from "openai";
 import { parseEther } from "viem";
@@ -87,6 +88,49 @@ describe("roost miner", { timeout: 60_000 }, () => {
     expect(owner.err()).toContain("is registered as a coordinator, not a miner");
   });
 
+  it("refuses wrong settings naming the field, and a backend that does not answer, before polling anyone", async () => {
+    const settings = (name: string, json: unknown) => {
+      const path = join(dir, name);
+      writeFileSync(path, JSON.stringify(json));
+      return path;
+    };
+    const typo = cli(
+      [
+        "miner",
+        "start",
+        "--config",
+        settings("typo.json", { backends: [{ kind: "a1111", url: "127.0.0.1:7860", models: ["sd"] }] }),
+      ],
+      MINERS[0].operator,
+    );
+    expect(await typo.done).toBe(2);
+    expect(typo.err()).toContain("miner settings: backends[0].url: must be an http(s) URL");
+
+    writeFileSync(join(dir, "bad.json"), "{ backends");
+    const notJson = cli(["miner", "start", "--config", join(dir, "bad.json")], MINERS[0].operator);
+    expect(await notJson.done).toBe(2);
+    expect(notJson.err()).toMatch(/bad\.json is not valid JSON/);
+    const notObject = cli(["miner", "start", "--config", settings("list.json", [])], MINERS[0].operator);
+    expect(await notObject.done).toBe(2);
+    expect(notObject.err()).toContain("miner settings: (settings): must be a JSON object");
+
+    const down = cli(
+      [
+        "miner",
+        "start",
+        "--journal",
+        join(dir, "down.db"),
+        "--config",
+        settings("down.json", { backends: [{ kind: "a1111", url: "http://127.0.0.1:9", models: ["sd"] }] }),
+      ],
+      MINERS[0].operator,
+    );
+    expect(await down.done).toBe(2);
+    expect(down.err()).toContain("checking the a1111 backend (sd)...");
+    expect(down.err()).toMatch(/a1111 backend: .*http:\/\/127\.0\.0\.1:9/);
+    expect(coordinator.services.dispatcher.presence.list()).toEqual([]);
+  });
+
   it("serves an app's chat and image on the built-in backends, then shows and redeems its earnings", async () => {
     let stop: () => void = () => undefined;
     const stopped = new Promise<void>((resolve) => {
@@ -162,5 +206,54 @@ describe("roost miner", { timeout: 60_000 }, () => {
     const [after] = JSON.parse(redeemed.out()) as { redeemed: string; earned: string; pending: string }[];
     expect(after?.redeemed).toBe(row?.earned);
     expect(after?.pending).toBe("0");
+  });
+});
+
+describe("roost miner automatic redemption", { timeout: 60_000 }, () => {
+  it("redeems its receipts on chain by itself once a coordinator owes the threshold", async () => {
+    const amount = parseEther("100");
+    await network.send(COORDINATOR.owner, (c) =>
+      c.token.write.approve([network.devnet.file.contracts.PaymentEscrow, amount]),
+    );
+    await network.send(COORDINATOR.owner, (c) =>
+      c.escrow.write.deposit([coordinator.services.operator, amount], GAS),
+    );
+    const settings = join(dir, "redeem.json");
+    writeFileSync(settings, JSON.stringify({ backends: [{ kind: "llama" }], redeemThreshold: "0.015" }));
+    let stop: () => void = () => undefined;
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const operator = account(MINERS[1].operator).address;
+    const miner = cli(
+      ["miner", "start", "--config", settings, "--journal", join(dir, "redeem.db")],
+      MINERS[1].operator,
+      stopped,
+    );
+    await until(
+      () => coordinator.services.dispatcher.presence.online().some((m) => m.operator === operator),
+      `the miner to poll (stderr: ${miner.err()})`,
+    );
+    const openai = new OpenAI({
+      baseURL: `${coordinator.url}/v1`,
+      apiKey: coordinator.services.apiKeys.create("redeem e2e").plaintext,
+      maxRetries: 0,
+    });
+    const { publicClient } = createRoostClients({
+      chainId: network.devnet.file.chainId,
+      rpcUrls: [network.devnet.rpcUrl],
+    });
+    const { escrow } = roostContracts(network.devnet.file, publicClient);
+    for (let i = 0; i < 2; i++) {
+      await openai.chat.completions.create({
+        model: "roost-demo/tiny-random-llama",
+        messages: [{ role: "user", content: `task ${i}` }],
+        max_tokens: 4,
+      });
+    }
+    await until(() => miner.err().includes("redeemed 0.02 CAI from 1 coordinator(s)"), "the redemption");
+    expect(await escrow.read.redeemed([coordinator.services.operator, operator])).toBe(parseEther("0.02"));
+    stop();
+    expect(await miner.done).toBe(0);
   });
 });

@@ -41,7 +41,10 @@ export function minerCommands(
   miner
     .command("start")
     .description("work for the coordinators on chain with the operator key (--keystore or ROOST_PRIVATE_KEY)")
-    .option("--config <file>", "JSON settings (backends, journal, allow/deny lists, share policy)")
+    .option(
+      "--config <file>",
+      "JSON settings (backends, journal, allow/deny lists, share policy, redemption)",
+    )
     .option("--journal <file>", "the journal SQLite file (default .roost/miner-journal.db)")
     .option("--backend <kind>", "a built-in backend: demo-image or llama (repeatable)", collect)
     .option("--allow <address>", "work only for this coordinator operator (repeatable)", collect)
@@ -49,8 +52,14 @@ export function minerCommands(
     .addHelpText(
       "after",
       `
-Backends in --config: {"backends": [{"kind": "a1111", "url": "http://127.0.0.1:7860", "models": ["sd_xl_base_1.0"]},
-  {"kind": "openai", "url": "http://127.0.0.1:11434/v1", "models": ["llama3.1:8b"], "apiKeyEnv": "OPENAI_API_KEY"}]}
+Settings (--config), every field optional:
+  {"backends": [{"kind": "a1111", "url": "http://127.0.0.1:7860", "models": ["sd_xl_base_1.0"], "capacity": 1},
+                {"kind": "openai", "url": "http://127.0.0.1:11434/v1", "models": ["llama3.1:8b"], "apiKeyEnv": "OPENAI_API_KEY"},
+                {"kind": "llama", "model": "/models/model.gguf"}, {"kind": "demo-image"}],
+   "allow": ["0x..."], "deny": ["0x..."], "sharePolicy": "stake" | "equal",
+   "journal": ".roost/miner-journal.db", "discoveryIntervalMs": 60000,
+   "autoRedeem": true, "redeemThreshold": "10", "redeemIntervalMs": 21600000}
+Without settings: the built-in demo-image and llama (a tiny random model, no GPU) stand-ins.
 Examples:
   ROOST_KEYSTORE=operator.json roost miner start
   ROOST_PRIVATE_KEY=0x... roost miner start --backend demo-image --backend llama`,
