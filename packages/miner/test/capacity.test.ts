@@ -1,18 +1,25 @@
-// How one backend's slots are shared among coordinators: quotas by stake (or equal), never more in
-// flight than the capacity, and waiters woken when a slot frees or the shares change.
+// How one backend's slots are shared among coordinators: by stake (or equally) among those competing,
+// an idle coordinator's share lent to the busy ones, never more in flight than the capacity, and
+// waiters woken when a slot frees or the shares change.
 import type { Address } from "viem";
 import { describe, expect, it } from "vitest";
-import { CapacityPool } from "../src/scheduling/capacity.js";
+import { BUSY_WINDOW_MS, CapacityPool } from "../src/scheduling/capacity.js";
 
 const A = "0x00000000000000000000000000000000000000aA" as Address;
 const B = "0x00000000000000000000000000000000000000bB" as Address;
 const C = "0x00000000000000000000000000000000000000cC" as Address;
 const shares = (entries: [Address, bigint][]) => new Map(entries);
 
+/** A pool on a clock the test moves. */
+function pool(capacity: number) {
+  const clock = { now: 1_000_000 };
+  return { pool: new CapacityPool(capacity, () => clock.now), clock };
+}
+
 describe("capacity pool", () => {
-  it("gives each coordinator its stake's share of the slots, rounded up", () => {
-    const pool = new CapacityPool(10);
-    pool.setShares(
+  it("lends the whole capacity to each coordinator while the others are idle", () => {
+    const { pool: p } = pool(10);
+    p.setShares(
       shares([
         [A, 3_000_000n],
         [B, 1_000_000n],
@@ -20,71 +27,98 @@ describe("capacity pool", () => {
       ]),
       "stake",
     );
-    expect([pool.free(A), pool.free(B), pool.free(C)]).toEqual([8, 3, 1]);
-    pool.setShares(
+    expect([p.free(A), p.free(B), p.free(C)]).toEqual([10, 10, 10]);
+    expect(p.free("0x00000000000000000000000000000000000000dd")).toBe(0); // not worked for
+  });
+
+  it("shares by stake among the coordinators that have work, rounded up, at least one slot each", () => {
+    const { pool: p } = pool(10);
+    p.setShares(
       shares([
         [A, 3_000_000n],
         [B, 1_000_000n],
+        [C, 1n],
+      ]),
+      "stake",
+    );
+    for (const c of [A, B, C]) {
+      p.take(c);
+      p.release(c); // each was given a task just now: all three compete
+    }
+    expect([p.free(A), p.free(B), p.free(C)]).toEqual([8, 3, 1]);
+    p.setShares(
+      shares([
+        [A, 3_000_000n],
+        [B, 1_000_000n],
+        [C, 1n],
       ]),
       "equal",
     );
-    expect([pool.free(A), pool.free(B), pool.free(C)]).toEqual([5, 5, 0]);
+    expect([p.free(A), p.free(B), p.free(C)]).toEqual([4, 4, 4]);
   });
 
-  it("never has more in flight than its capacity, whatever the quotas add up to", () => {
-    const pool = new CapacityPool(4);
-    pool.setShares(
+  it("gives an idle coordinator's share back to the busy ones once its window has passed", () => {
+    const { pool: p, clock } = pool(4);
+    p.setShares(
       shares([
         [A, 1n],
         [B, 1n],
-        [C, 1n],
       ]),
       "stake",
-    ); // quotas 2, 2, 2
-    pool.take(A);
-    pool.take(A);
-    pool.take(B);
-    expect(pool.free(A)).toBe(0);
-    expect(pool.free(B)).toBe(1);
-    expect(pool.free(C)).toBe(1);
-    pool.take(C);
-    expect([pool.free(A), pool.free(B), pool.free(C)]).toEqual([0, 0, 0]);
-    expect(pool.inFlight).toBe(4);
-    pool.release(A);
-    expect([pool.free(A), pool.free(B), pool.free(C)]).toEqual([1, 1, 1]);
+    );
+    p.take(B);
+    p.release(B);
+    expect(p.free(A)).toBe(2);
+    clock.now += BUSY_WINDOW_MS - 1;
+    expect(p.free(A)).toBe(2);
+    clock.now += 1;
+    expect(p.free(A)).toBe(4);
   });
 
-  it("lets an idle coordinator's slots go to a busy one: quotas are at least the capacity each when alone", () => {
-    const pool = new CapacityPool(3);
-    pool.setShares(shares([[A, 1n]]), "stake");
-    expect(pool.free(A)).toBe(3);
-    expect(pool.free(B)).toBe(0); // not a coordinator the miner works for
+  it("never has more in flight than its capacity, and a coordinator over its share waits for the others", () => {
+    const { pool: p } = pool(4);
+    p.setShares(
+      shares([
+        [A, 1n],
+        [B, 1n],
+      ]),
+      "stake",
+    );
+    for (let i = 0; i < 4; i++) p.take(A); // A alone had work: it took everything
+    expect(p.inFlight).toBe(4);
+    expect([p.free(A), p.free(B)]).toEqual([0, 0]);
+    p.take(B); // B's outstanding poll brought a task: counted, even beyond the capacity
+    p.release(A);
+    p.release(A);
+    expect(p.free(A)).toBe(0); // A holds 2 = its share now that B competes
+    p.release(B);
+    expect([p.free(A), p.free(B)]).toEqual([0, 2]);
   });
 
   it("ignores a release with nothing held, and matches addresses whatever their case", () => {
-    const pool = new CapacityPool(2);
-    pool.setShares(shares([[A, 1n]]), "stake");
-    pool.release(A);
-    expect(pool.inFlight).toBe(0);
-    pool.take(A.toLowerCase() as Address);
-    expect(pool.free(A)).toBe(1);
-    pool.release(A.toUpperCase().replace("0X", "0x") as Address);
-    expect(pool.inFlight).toBe(0);
+    const { pool: p } = pool(2);
+    p.setShares(shares([[A, 1n]]), "stake");
+    p.release(A);
+    expect(p.inFlight).toBe(0);
+    p.take(A.toLowerCase() as Address);
+    expect(p.free(A)).toBe(1);
+    p.release(A.toUpperCase().replace("0X", "0x") as Address);
+    expect(p.inFlight).toBe(0);
   });
 
   it("wakes waiters when a slot is released or the shares change, and on abort", async () => {
-    const pool = new CapacityPool(1);
-    pool.setShares(shares([[A, 1n]]), "stake");
-    pool.take(A);
+    const { pool: p } = pool(1);
+    p.setShares(shares([[A, 1n]]), "stake");
+    p.take(A);
     let woken = 0;
-    const released = pool.changed().then(() => woken++);
-    pool.release(A);
+    const released = p.changed().then(() => woken++);
+    p.release(A);
     await released;
-    const reshared = pool.changed().then(() => woken++);
-    pool.setShares(shares([[B, 1n]]), "stake");
+    const reshared = p.changed().then(() => woken++);
+    p.setShares(shares([[B, 1n]]), "stake");
     await reshared;
     const controller = new AbortController();
-    const aborted = pool.changed(controller.signal).then(() => woken++);
+    const aborted = p.changed(controller.signal).then(() => woken++);
     controller.abort();
     await aborted;
     expect(woken).toBe(3);

@@ -170,6 +170,59 @@ describe("miner node", { timeout: 30_000 }, () => {
     expect(logger.lines).toContain(`coordinator ${first.operator} left the list: polling it no more`);
   });
 
+  it("lends all its slots to the one coordinator with work, and shares them by stake when both have", async () => {
+    const big = await startAppCoordinator();
+    const account = big.miners[0] as LocalAccount;
+    const small = await startAppCoordinator({ miners: [account] });
+    const backend = scriptedChat(4);
+    backend.delayMs = 20; // about 80 ms a task
+    let running = 0;
+    let peak = 0;
+    const run = backend.run.bind(backend);
+    backend.run = async (input, context) => {
+      peak = Math.max(peak, ++running);
+      try {
+        return await run(input, context);
+      } finally {
+        running--;
+      }
+    };
+    const node = await startMiner({
+      account,
+      domain: big.services.disputesDomain,
+      coordinators: [
+        { address: big.operator, endpoint: big.url, stake: 3_000_000n },
+        { address: small.operator, endpoint: small.url, stake: 1_000_000n },
+      ],
+      backends: [backend],
+      journalPath: join(dir, "shared.db"),
+      logger: collectingLogger(),
+      pollWaitMs: 1000,
+    });
+    nodes.push(node);
+    await online(big, account.address);
+    await online(small, account.address);
+    const done = { big: 0, small: 0 };
+    const flood = (coordinator: AppCoordinator, who: "big" | "small", count: number) =>
+      Promise.allSettled(
+        Array.from({ length: count }, (_, i) =>
+          ask(coordinator, `${who} ${i}`).then(() => {
+            done[who] += 1;
+          }),
+        ),
+      );
+    await flood(big, "big", 12);
+    expect(peak).toBe(4); // the small coordinator had nothing: its share was lent
+    done.big = 0;
+    const floods = [flood(big, "big", 40), flood(small, "small", 40)];
+    await waitFor(() => done.big >= 30, 20_000, "30 tasks of the big coordinator");
+    // Both had work queued all along: 3 slots to 1, as their stakes (one task more or less at the start).
+    const ratio = done.big / done.small;
+    expect(ratio).toBeGreaterThan(2);
+    expect(ratio).toBeLessThan(4.5);
+    await Promise.all(floods);
+  });
+
   it("reads the list again on its interval, and works on with the known coordinators while the chain is down", async () => {
     const first = await startAppCoordinator();
     const account = first.miners[0] as LocalAccount;

@@ -5,52 +5,67 @@ import type { Address } from "viem";
 /** "stake": a coordinator's share follows its stake (the default); "equal": the same share for each. */
 export type SharePolicy = "stake" | "equal";
 
+/** How long after its last lease a coordinator still counts as competing for slots. */
+export const BUSY_WINDOW_MS = 10_000;
+
 /**
- * Slot accounting for one backend's capacity. Each coordinator's quota is its share of the capacity,
- * rounded up (at least one slot), so quotas add up to at least the capacity: no slot idles for want
- * of a quota while the total in flight never passes the capacity.
+ * Slot accounting for one backend's capacity, shared by weight among the coordinators that compete
+ * for it, and work-conserving: a coordinator is entitled to its weight's share of the capacity among
+ * the coordinators busy now (holding a task, or given one in the last {@link BUSY_WINDOW_MS}), so the
+ * share of an idle coordinator goes to the busy ones, and returns to it as their tasks finish once it
+ * has work again (nothing is pre-empted). Entitlements round up and are at least one slot, so each
+ * coordinator always has a poll out and is seen to have work.
  */
 export class CapacityPool {
   readonly capacity: number;
   #inFlight = 0;
   readonly #held = new Map<string, number>();
-  #quotas = new Map<string, number>();
+  readonly #lastLease = new Map<string, number>();
+  #weights = new Map<string, bigint>();
   #waiters: (() => void)[] = [];
+  readonly #now: () => number;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, now: () => number = Date.now) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
       throw new RangeError(`capacity must be a positive integer, not ${capacity}`);
     }
     this.capacity = capacity;
+    this.#now = now;
   }
 
   /** Sets the coordinators and their weights (stake in CAI base units, or 1 each for "equal"). */
   setShares(shares: ReadonlyMap<Address, bigint>, policy: SharePolicy): void {
-    const weights = [...shares].map(
-      ([address, stake]) => [address.toLowerCase(), policy === "equal" ? 1n : stake] as const,
-    );
-    const total = weights.reduce((sum, [, weight]) => sum + weight, 0n);
-    const capacity = BigInt(this.capacity);
-    this.#quotas = new Map(
-      weights.map(([address, weight]) => {
-        const share = total === 0n ? capacity : (capacity * weight + total - 1n) / total;
-        return [address, Math.max(1, Number(share))];
-      }),
+    this.#weights = new Map(
+      [...shares].map(
+        ([address, stake]) => [address.toLowerCase(), policy === "equal" ? 1n : stake] as const,
+      ),
     );
     this.#wake();
   }
 
-  /** Slots `coordinator` may lease now: its free quota, within the pool's free capacity. */
+  /** Slots `coordinator` may lease now: its free entitlement, within the pool's free capacity. */
   free(coordinator: Address): number {
     const address = coordinator.toLowerCase();
-    const quota = this.#quotas.get(address) ?? 0;
-    return Math.max(0, Math.min(quota - (this.#held.get(address) ?? 0), this.capacity - this.#inFlight));
+    const weight = this.#weights.get(address);
+    if (weight === undefined) return 0;
+    const now = this.#now();
+    let competing = weight;
+    for (const [other, w] of this.#weights) {
+      if (other !== address && this.#busy(other, now)) competing += w;
+    }
+    const capacity = BigInt(this.capacity);
+    const entitled =
+      competing === 0n
+        ? this.capacity
+        : Math.max(1, Number((capacity * weight + competing - 1n) / competing));
+    return Math.max(0, Math.min(entitled - (this.#held.get(address) ?? 0), this.capacity - this.#inFlight));
   }
 
-  /** Counts a leased task against `coordinator` (a lease beyond the quota still counts). */
+  /** Counts a leased task against `coordinator` (a lease beyond its entitlement still counts). */
   take(coordinator: Address): void {
     const address = coordinator.toLowerCase();
     this.#held.set(address, (this.#held.get(address) ?? 0) + 1);
+    this.#lastLease.set(address, this.#now());
     this.#inFlight += 1;
   }
 
@@ -68,16 +83,27 @@ export class CapacityPool {
     return this.#inFlight;
   }
 
-  /** Resolves when a slot is released or the shares change (then look at `free` again). */
+  /**
+   * Resolves when a slot is released or the shares change (then look at `free` again), and at the
+   * latest after {@link BUSY_WINDOW_MS}, when a busy coordinator may have gone idle.
+   */
   changed(signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
+      const timer = setTimeout(() => done(), BUSY_WINDOW_MS);
       const done = () => {
+        clearTimeout(timer);
         signal?.removeEventListener("abort", done);
         resolve();
       };
       this.#waiters.push(done);
       signal?.addEventListener("abort", done, { once: true });
     });
+  }
+
+  #busy(address: string, now: number): boolean {
+    return (
+      (this.#held.get(address) ?? 0) > 0 || now - (this.#lastLease.get(address) ?? -Infinity) < BUSY_WINDOW_MS
+    );
   }
 
   #wake(): void {
