@@ -12,7 +12,7 @@ import {
 } from "@roost/protocol";
 import type { LocalAccount, TypedDataDefinition } from "viem";
 import { toAccount } from "viem/accounts";
-import { createDigestSigner } from "../../packages/coordinator/src/crypto/fast-ecdsa.js";
+import { createDigestSigner } from "../../packages/chain/src/fast-ecdsa.js";
 import { MinerClient } from "../../packages/coordinator/test/fixtures/miner-client.js";
 import type { MinerServeLoop } from "../../packages/coordinator/test/fixtures/miner-serve.js";
 import { BENCH_MODEL, type MinersCommand, type MinersEvent, minerKey } from "./ipc.js";

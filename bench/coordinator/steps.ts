@@ -19,8 +19,8 @@ import {
 } from "@roost/protocol";
 import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
+import { createDigestSigner, recoverDigestSigner } from "../../packages/chain/src/fast-ecdsa.js";
 import { DEFAULT_CONFIG } from "../../packages/coordinator/src/config.js";
-import { createDigestSigner, recoverDigestSigner } from "../../packages/coordinator/src/crypto/fast-ecdsa.js";
 import { createServices } from "../../packages/coordinator/src/node/create-services.js";
 import { startCheckpointer } from "../../packages/coordinator/src/store/checkpointer.js";
 import { openDatabase } from "../../packages/coordinator/src/store/database.js";

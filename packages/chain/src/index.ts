@@ -6,6 +6,7 @@ export * from "./deploy-config.js";
 export * from "./deployment.js";
 export * from "./devnet.js";
 export * from "./errors.js";
+export * from "./fast-ecdsa.js";
 export * from "./keys.js";
 export * from "./keystore.js";
 export * from "./views.js";

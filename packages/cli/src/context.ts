@@ -37,6 +37,7 @@ export interface GlobalOptions {
 export class Context {
   #deployment: (Deployment & { rpcUrl?: string }) | undefined;
   #account: LocalAccount | undefined;
+  #privateKey: Promise<Hex> | undefined;
   #publicClient: PublicClient | undefined;
 
   constructor(
@@ -69,8 +70,16 @@ export class Context {
     return this.#account;
   }
 
-  /** The signing key itself, for nodes that sign at high rates (the coordinator's receipts). */
+  /**
+   * The signing key itself, for nodes that sign at high rates (the coordinator's receipts, the miner's
+   * results); read (and a keystore's password asked for) once.
+   */
   privateKey(): Promise<Hex> {
+    this.#privateKey ??= this.#loadPrivateKey();
+    return this.#privateKey;
+  }
+
+  #loadPrivateKey(): Promise<Hex> {
     const { keystore } = this.options;
     const env = { ...this.io.env };
     if (env.ROOST_KEYSTORE) env.ROOST_KEYSTORE = resolve(this.io.cwd, env.ROOST_KEYSTORE);

@@ -5,7 +5,6 @@ export * from "./api/errors.js";
 export * from "./auth/miner-login.js";
 export * from "./chain/registry.js";
 export * from "./config.js";
-export * from "./crypto/fast-ecdsa.js";
 export * from "./dispatch/dispatcher.js";
 export * from "./dispatch/presence.js";
 export * from "./dispatch/task-events.js";

@@ -1,6 +1,6 @@
+import type { DigestSigner } from "@roost/chain";
 import type { RoostDomainParams } from "@roost/protocol";
 import type { Address } from "viem";
-import type { DigestSigner } from "./crypto/fast-ecdsa.js";
 import type { Dispatcher, StakeView } from "./dispatch/dispatcher.js";
 import type { TaskEvents } from "./dispatch/task-events.js";
 import type { ApiKeyStore } from "./store/api-keys.js";

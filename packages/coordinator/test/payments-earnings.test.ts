@@ -1,11 +1,12 @@
 // EarningsBook on a real SQLite file: credits inside TaskStore.complete's transaction, receipts that
 // verify as the contracts would, lazy cached signing, rollbacks and reopening.
+
+import { createDigestSigner, type DigestSigner } from "@roost/chain";
 import type { ChatTaskInput, ImageTaskInput, RoostDomainParams } from "@roost/protocol";
 import { verifyReceipt } from "@roost/protocol";
 import { type Address, getAddress, type Hex, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
-import { createDigestSigner, type DigestSigner } from "../src/crypto/fast-ecdsa.js";
 import { EarningsBook } from "../src/payments/earnings.js";
 import { parsePriceTable } from "../src/payments/prices.js";
 import { TaskStore } from "../src/store/tasks.js";

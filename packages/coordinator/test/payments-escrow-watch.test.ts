@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import {
+  createDigestSigner,
   createRoostClients,
   DEVNET_CHAIN_ID,
   DEVNET_MNEMONIC,
@@ -29,7 +30,6 @@ import {
 import { mnemonicToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../scripts/testing/ports.js";
-import { createDigestSigner } from "../src/crypto/fast-ecdsa.js";
 import { EarningsBook } from "../src/payments/earnings.js";
 import { type EscrowStatus, EscrowWatch, type EscrowWatchOptions } from "../src/payments/escrow-watch.js";
 import { parsePriceTable } from "../src/payments/prices.js";

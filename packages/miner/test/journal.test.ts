@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createDigestSigner } from "@roost/chain";
 import {
   type ChatTaskInput,
   inputHash,
@@ -72,6 +73,30 @@ describe("miner journal", () => {
     );
     expect(signer).toBe(account.address);
     journal.close();
+  });
+
+  it("signs through libsecp256k1 exactly as through the account, when given the same key", async () => {
+    const key = generatePrivateKey();
+    const account = privateKeyToAccount(key);
+    const signed = async (withSigner: boolean) => {
+      const journal = open();
+      const result = await signOnce({
+        journal,
+        account,
+        ...(withSigner ? { signer: createDigestSigner(key) } : {}),
+        domain: DOMAIN,
+        coordinator: COORDINATOR,
+        task: task(7),
+        output: output("same"),
+        now: () => 1_800_000_000,
+      });
+      journal.close();
+      rmSync(dir, { recursive: true, force: true });
+      return result.body;
+    };
+    const [viaAccount, viaSigner] = [await signed(false), await signed(true)];
+    expect(viaSigner.signature).toBe(viaAccount.signature); // RFC 6979: one signature per message and key
+    expect(viaSigner).toEqual(viaAccount);
   });
 
   it("tracks leases through signing and submission, keyed case-insensitively", async () => {

@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createDigestSigner } from "@roost/chain";
 import type { LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -108,6 +109,22 @@ describe("miner node", { timeout: 30_000 }, () => {
     expect(kept?.coordinator).toBe(coordinator.operator.toLowerCase());
     expect(kept?.cumulativeAmount).toBe(BigInt(receipts[1]?.receipt?.cumulativeAmount ?? -1));
     expect(kept?.tasks).toBe(2);
+  });
+
+  it("refuses a signer whose key is not the account's, before opening anything", async () => {
+    const account = privateKeyToAccount(generatePrivateKey());
+    const other = createDigestSigner(generatePrivateKey());
+    await expect(
+      startMiner({
+        account,
+        signer: other,
+        domain: { chainId: 31337, verifyingContract: account.address },
+        coordinators: [],
+        backends: [scriptedChat()],
+        journalPath: join(dir, "never", "journal.db"),
+        logger: collectingLogger(),
+      }),
+    ).rejects.toThrow(`the signer's key (${other.address}) is not the account's (${account.address})`);
   });
 
   it("gives a task its backend failed on back with the reason, and another miner completes it", async () => {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { formatCai } from "@roost/chain";
+import { createDigestSigner, formatCai } from "@roost/chain";
 import {
   BackendUnavailableError,
   chainCoordinators,
@@ -104,6 +104,7 @@ Examples:
       const writer = config.autoRedeem ? await ctx.writer() : undefined;
       const node = await startMiner({
         account,
+        signer: createDigestSigner(await ctx.privateKey()),
         domain: { chainId: deployment.chainId, verifyingContract: deployment.contracts.Disputes },
         coordinators,
         discovery: { load, intervalMs: config.discoveryIntervalMs },

@@ -1,3 +1,4 @@
+import { recoverDigestSigner } from "@roost/chain";
 import {
   hashTaskResult,
   outputHash,
@@ -7,7 +8,6 @@ import {
 } from "@roost/protocol";
 import { type Address, type Hex, isAddressEqual } from "viem";
 import { ApiError } from "../api/errors.js";
-import { recoverDigestSigner } from "../crypto/fast-ecdsa.js";
 import type { CoordinatorServices } from "../services.js";
 import { AlreadyCompletedError } from "../store/errors.js";
 import type { Task } from "../store/task-record.js";

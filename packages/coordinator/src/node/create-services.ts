@@ -1,7 +1,7 @@
+import { createDigestSigner } from "@roost/chain";
 import type { RoostDomainParams } from "@roost/protocol";
 import type { Address, Hex } from "viem";
 import type { CoordinatorConfig } from "../config.js";
-import { createDigestSigner } from "../crypto/fast-ecdsa.js";
 import { Dispatcher } from "../dispatch/dispatcher.js";
 import { TaskEvents } from "../dispatch/task-events.js";
 import { CoordinatorMetrics } from "../ops/metrics.js";

@@ -4,10 +4,11 @@
 // signed when asked for (the miner API returns one with each accepted result, after the app has its
 // answer; ~40 us with the native signer) and at most once per total. The signature is kept in memory,
 // not written: it can always be made again from the committed total, so it costs no commit.
+
+import type { DigestSigner } from "@roost/chain";
 import { hashReceipt, type RoostDomainParams, type TaskInput } from "@roost/protocol";
 import type Database from "libsql";
 import { type Address, getAddress, type Hex, isAddressEqual } from "viem";
-import type { DigestSigner } from "../crypto/fast-ecdsa.js";
 import type { Earnings, SignedReceipt } from "../services.js";
 import type { StoreDatabase } from "../store/database.js";
 import type { Task } from "../store/task-record.js";

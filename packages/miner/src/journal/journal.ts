@@ -70,9 +70,12 @@ const key = (coordinator: Address, taskId: Hex): [string, string] => [
 ];
 
 /**
- * The journal: one SQLite file in WAL mode with synchronous FULL (a commit survives power loss, not just
- * a process crash: the signature it guards is what a slashing proof is made of). Every method is
- * synchronous and committed when it returns.
+ * The journal: one SQLite file in WAL mode. Every method is synchronous and committed when it returns,
+ * so nothing is lost to a process crash. A signed result is also synced to disk before it is returned
+ * (synchronous FULL for that commit: it survives power loss too, since a second, different signature
+ * after a reboot would be slashable). Leases, submissions and receipts are not synced by themselves
+ * (synchronous NORMAL): lost to a power cut, a lease only means a task is not resumed, a submission is
+ * sent again (the coordinator answers a replay), and a receipt comes again with the next task.
  */
 export class MinerJournal {
   readonly path: string;
@@ -89,7 +92,7 @@ export class MinerJournal {
     try {
       db.exec("PRAGMA busy_timeout = 5000");
       db.exec("PRAGMA journal_mode = WAL");
-      db.exec("PRAGMA synchronous = FULL");
+      db.exec("PRAGMA synchronous = NORMAL");
       db.exec(SCHEMA);
     } catch (error) {
       db.close();
@@ -121,9 +124,15 @@ export class MinerJournal {
    * returned, so whatever the caller sends is the single result ever committed for the task.
    */
   recordSigned(coordinator: Address, taskId: Hex, body: ResultBody, now = Date.now()): JournalResult {
-    const inserted = this.#db
-      .prepare("INSERT OR IGNORE INTO results (coordinator, task_id, body, signed_at) VALUES (?, ?, ?, ?)")
-      .run(...key(coordinator, taskId), JSON.stringify(body), now);
+    this.#db.exec("PRAGMA synchronous = FULL"); // this commit syncs the WAL, earlier commits with it
+    let inserted: { changes: number };
+    try {
+      inserted = this.#db
+        .prepare("INSERT OR IGNORE INTO results (coordinator, task_id, body, signed_at) VALUES (?, ?, ?, ?)")
+        .run(...key(coordinator, taskId), JSON.stringify(body), now);
+    } finally {
+      this.#db.exec("PRAGMA synchronous = NORMAL");
+    }
     if (inserted.changes === 1) return { coordinator, taskId, body, submittedAt: null };
     return this.signedResult(coordinator, taskId) as JournalResult;
   }

@@ -1,3 +1,4 @@
+import type { DigestSigner } from "@roost/chain";
 import type { RoostDomainParams } from "@roost/protocol";
 import type { Address, LocalAccount } from "viem";
 import type { Backend } from "../backends/backend.js";
@@ -19,6 +20,11 @@ export interface CoordinatorTarget {
 
 export interface MinerNodeOptions {
   account: LocalAccount;
+  /**
+   * The account's key through libsecp256k1 (`createDigestSigner(privateKey)`), to sign TaskResults
+   * in ~50 us instead of ~450 us; it must be the account's own key.
+   */
+  signer?: DigestSigner;
   /** The TaskResult and MinerLogin domain: chain id and the Disputes contract. */
   domain: RoostDomainParams;
   /** The coordinators to work for at start (may be empty when `discovery` will find them). */
@@ -56,7 +62,10 @@ export interface MinerNode {
  * holds for it (resubmitting signed results; re-running interrupted tasks whose lease it still holds).
  */
 export async function startMiner(options: MinerNodeOptions): Promise<MinerNode> {
-  const { logger, account } = options;
+  const { logger, account, signer } = options;
+  if (signer !== undefined && signer.address.toLowerCase() !== account.address.toLowerCase()) {
+    throw new Error(`the signer's key (${signer.address}) is not the account's (${account.address})`);
+  }
   const journal = MinerJournal.open(options.journalPath);
   const controller = new AbortController();
   const signal = controller.signal;
@@ -97,6 +106,7 @@ export async function startMiner(options: MinerNodeOptions): Promise<MinerNode> 
     const session = new CoordinatorSession(client, {
       journal,
       account,
+      ...(signer === undefined ? {} : { signer }),
       domain: options.domain,
       logger,
       signal,

@@ -1,3 +1,4 @@
+import type { DigestSigner } from "@roost/chain";
 import type { LeasedTask, RoostDomainParams } from "@roost/protocol";
 import type { LocalAccount } from "viem";
 import { type Backend, BackendTaskError } from "../backends/backend.js";
@@ -11,6 +12,8 @@ export interface TaskRunDeps {
   client: CoordinatorClient;
   journal: MinerJournal;
   account: LocalAccount;
+  /** The account's key through libsecp256k1, for the TaskResult signatures (see signOnce). */
+  signer?: DigestSigner;
   domain: RoostDomainParams;
   logger: MinerLogger;
   /** Aborted when the node stops: running tasks give up (their leases run out and go elsewhere). */

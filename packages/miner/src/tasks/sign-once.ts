@@ -1,4 +1,6 @@
+import type { DigestSigner } from "@roost/chain";
 import {
+  hashTaskResult,
   type LeasedTask,
   outputHash,
   type RoostDomainParams,
@@ -11,6 +13,8 @@ import type { JournalResult, MinerJournal } from "../journal/journal.js";
 export interface SignOnceParams {
   journal: MinerJournal;
   account: LocalAccount;
+  /** The same key through libsecp256k1 (~10x faster than the account's pure-JS signature), if given. */
+  signer?: DigestSigner;
   /** The TaskResult domain: chain id and the Disputes contract. */
   domain: RoostDomainParams;
   /** The coordinator's operator address, which the result names. */
@@ -37,7 +41,10 @@ export async function signOnce(params: SignOnceParams): Promise<JournalResult> {
     modelId: task.input.model,
     completedAt: BigInt(params.now?.() ?? Math.floor(Date.now() / 1000)),
   };
-  const signature = await signTaskResult(params.account, params.domain, result);
+  const signature =
+    params.signer === undefined
+      ? await signTaskResult(params.account, params.domain, result)
+      : params.signer.sign(hashTaskResult(params.domain, result));
   return journal.recordSigned(coordinator, task.id, {
     result: { ...result, completedAt: result.completedAt.toString(10) },
     signature,
