@@ -1,13 +1,11 @@
 import type { ChatMessage, ChatTaskOutput, TaskInput, TaskOutput } from "@roost/protocol";
-import {
-  type ChatHistoryItem,
-  type ChatWrapper,
-  getLlama,
+import type {
+  ChatHistoryItem,
+  ChatWrapper,
   LlamaCompletion,
-  type LlamaContext,
-  type LlamaContextSequence,
-  type LlamaModel,
-  resolveChatWrapper,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaModel,
 } from "node-llama-cpp";
 import { type Backend, BackendTaskError, BackendUnavailableError, type RunContext } from "./backend.js";
 
@@ -34,6 +32,8 @@ export interface LlamaBackendOptions {
 const KIND = "llama";
 
 interface Loaded {
+  /** node-llama-cpp's completion class (the library is imported on first use: ~25 MB not spent otherwise). */
+  Completion: typeof LlamaCompletion;
   model: LlamaModel;
   /** Formats messages with the model's own chat template (or a general one when it has none). */
   chatWrapper: ChatWrapper;
@@ -48,6 +48,7 @@ export function createLlamaBackend(options: LlamaBackendOptions): Backend {
   let loading: Promise<Loaded> | undefined;
 
   const load = async (): Promise<Loaded> => {
+    const { getLlama, LlamaCompletion, resolveChatWrapper } = await import("node-llama-cpp");
     const llama = await getLlama({ gpu: options.gpu === false ? false : "auto" });
     const model = await llama.loadModel({ modelPath: options.modelPath });
     const context = await model.createContext({
@@ -56,7 +57,14 @@ export function createLlamaBackend(options: LlamaBackendOptions): Backend {
       ...(options.contextSize === undefined ? {} : { contextSize: options.contextSize }),
     });
     const free = Array.from({ length: capacity }, () => context.getSequence());
-    return { model, chatWrapper: resolveChatWrapper(model), context, free, waiting: [] };
+    return {
+      Completion: LlamaCompletion,
+      model,
+      chatWrapper: resolveChatWrapper(model),
+      context,
+      free,
+      waiting: [],
+    };
   };
 
   const loaded = (): Promise<Loaded> => {
@@ -115,7 +123,7 @@ export function createLlamaBackend(options: LlamaBackendOptions): Backend {
 }
 
 async function generate(
-  { model, chatWrapper }: Loaded,
+  { Completion, model, chatWrapper }: Loaded,
   sequence: LlamaContextSequence,
   input: Extract<TaskInput, { type: "chat" }>,
   { signal, onDelta }: RunContext,
@@ -131,7 +139,7 @@ async function generate(
   if (bos !== null && tokens[0] === bos) tokens = tokens.slice(1);
 
   let completionTokens = 0;
-  const completion = new LlamaCompletion({ contextSequence: sequence });
+  const completion = new Completion({ contextSequence: sequence });
   try {
     const { response, metadata } = await completion.generateCompletionWithMeta(tokens, {
       maxTokens: input.max_tokens,
