@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
   ApiKeyStore,
@@ -12,6 +12,7 @@ import {
 import type { Command } from "commander";
 import type { Context } from "../context.js";
 import { table, UsageError } from "../output.js";
+import { readSettingsFile } from "./parse.js";
 
 interface StartOptions {
   config?: string;
@@ -123,16 +124,7 @@ export function coordinatorCommands(
 }
 
 function loadConfig(ctx: Context, opts: StartOptions): CoordinatorConfig {
-  let json: Record<string, unknown> = {};
-  if (opts.config !== undefined) {
-    const path = resolve(ctx.io.cwd, opts.config);
-    if (!existsSync(path)) throw new UsageError(`--config ${path}: no such file`);
-    try {
-      json = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
-    } catch (error) {
-      throw new UsageError(`--config ${path} is not valid JSON: ${(error as Error).message}`);
-    }
-  }
+  const json = readSettingsFile(ctx.io.cwd, opts.config);
   if (opts.host !== undefined) json.host = opts.host;
   if (opts.port !== undefined) {
     const port = Number(opts.port);

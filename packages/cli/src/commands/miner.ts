@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { createDigestSigner, formatCai } from "@roost/chain";
 import {
@@ -19,7 +19,7 @@ import {
 import type { Command } from "commander";
 import type { Context } from "../context.js";
 import { table, UsageError } from "../output.js";
-import { parseAddress, parseAmount } from "./parse.js";
+import { parseAddress, parseAmount, readSettingsFile } from "./parse.js";
 
 interface MinerOptions {
   config?: string;
@@ -186,16 +186,7 @@ Examples:
 }
 
 function loadConfig(ctx: Context, opts: MinerOptions): MinerConfig {
-  let json: Record<string, unknown> = {};
-  if (opts.config !== undefined) {
-    const path = resolve(ctx.io.cwd, opts.config);
-    if (!existsSync(path)) throw new UsageError(`--config ${path}: no such file`);
-    try {
-      json = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
-    } catch (error) {
-      throw new UsageError(`--config ${path} is not valid JSON: ${(error as Error).message}`);
-    }
-  }
+  const json = readSettingsFile(ctx.io.cwd, opts.config);
   if (opts.journal !== undefined) json.journal = opts.journal;
   if (opts.backend !== undefined) json.backends = opts.backend.map((kind) => ({ kind }));
   if (opts.allow !== undefined) json.allow = opts.allow;

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseCai } from "@roost/chain";
 import { type Address, getAddress, isAddress } from "viem";
 import { UsageError } from "../output.js";
@@ -34,4 +36,16 @@ export function parseCommission(value: string): number {
     throw new UsageError(`commission "${value}" must be a percentage from 0 to 100, e.g. 10 or 2.5%`);
   }
   return Math.round(percent * 100);
+}
+
+/** The JSON settings file named by --config (relative to `cwd`), or {} when none is given. */
+export function readSettingsFile(cwd: string, file: string | undefined): Record<string, unknown> {
+  if (file === undefined) return {};
+  const path = resolve(cwd, file);
+  if (!existsSync(path)) throw new UsageError(`--config ${path}: no such file`);
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`--config ${path} is not valid JSON: ${(error as Error).message}`);
+  }
 }
