@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { benchCoordinator } from "./coordinator.js";
 import { benchDevnet } from "./devnet.js";
 import { gasReport } from "./gas.js";
+import { benchMiner } from "./miner.js";
 import { benchSampler } from "./sampler.js";
 
 const median = (values: number[]) =>
@@ -17,6 +18,8 @@ console.log("timing the coordinator's stake-weighted choice...");
 const sampler = await benchSampler();
 console.log("measuring the coordinator: added latency, throughput, memory (about 2 minutes)...");
 const coordinator = await benchCoordinator();
+console.log("measuring the miner node: overhead per task, idle CPU, memory (about 1.5 minutes)...");
+const miner = await benchMiner();
 
 const report = `# Benchmarks
 
@@ -37,6 +40,8 @@ the saved chain and the deployment is reused.
 ${sampler}
 
 ${coordinator}
+
+${miner}
 
 ${gas}`;
 writeFileSync(fileURLToPath(new URL("RESULTS.md", import.meta.url)), report);
