@@ -71,12 +71,16 @@ export type MinersEvent =
   | { event: "spans"; spans: [string, number][] };
 
 /**
- * Starts bench/coordinator/<file> with an IPC channel: a .ts file under tsx, a .mjs file with plain
- * node; `nodeArgs` go to node itself.
+ * Starts bench/coordinator/<file> (or the file at a URL) with an IPC channel: a .ts file under tsx, a
+ * .mjs file with plain node; `nodeArgs` go to node itself.
  */
-export function startChild(file: string, nodeArgs: string[] = [], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const path = fileURLToPath(new URL(file, import.meta.url));
-  const loader = file.endsWith(".ts") ? ["--import", "tsx"] : [];
+export function startChild(
+  file: string | URL,
+  nodeArgs: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcess {
+  const path = fileURLToPath(typeof file === "string" ? new URL(file, import.meta.url) : file);
+  const loader = path.endsWith(".ts") ? ["--import", "tsx"] : [];
   return spawn(process.execPath, [...nodeArgs, ...loader, path], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: { ...process.env, ...env },

@@ -1,7 +1,6 @@
 // What the miner benchmark's processes share: the bench task, the instant backend, and the messages
 // between bench/miner.ts and its children (the stand-in coordinator, the idle miners).
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import type { Backend } from "@roost/miner";
 import {
   type ChatTaskInput,
@@ -11,6 +10,7 @@ import {
   type RoostDomainParams,
 } from "@roost/protocol";
 import type { Address, Hex } from "viem";
+import { startChild as startAnyChild } from "../coordinator/ipc.js";
 
 export const BENCH_MODEL = "bench/instant-1";
 /** The TaskResult domain: nothing is deployed, the benchmark needs no chain. */
@@ -124,18 +124,9 @@ export type IdleEvent =
   /** V8's heap reserved (total_heap_size) when asked, and in use after a full collection, MB. */
   | { event: "heap"; reserved: number; liveHeap: number };
 
-/**
- * Starts bench/miner/<file> with an IPC channel: a .ts file under tsx, a .mjs file with plain node
- * (on the built packages, as production runs them).
- */
-export function startChild(file: string, nodeArgs: string[] = [], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const path = fileURLToPath(new URL(file, import.meta.url));
-  const loader = file.endsWith(".ts") ? ["--import", "tsx"] : [];
-  return spawn(process.execPath, [...nodeArgs, ...loader, path], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-    env: { ...process.env, ...env },
-  });
-}
+/** Starts bench/miner/<file> with an IPC channel (see bench/coordinator/ipc.ts). */
+export const startChild = (file: string, nodeArgs: string[] = [], env: NodeJS.ProcessEnv = {}) =>
+  startAnyChild(new URL(file, import.meta.url), nodeArgs, env);
 
 /** Waits for `child` to exit, killing it if it has not after `graceMs`. */
 export async function exited(child: ChildProcess, graceMs = 5_000): Promise<void> {

@@ -34,6 +34,25 @@ export interface StepCost {
 
 export const STEPS = { warmup: 300, calls: 2_000 };
 
+/** Median and mean wall µs per call, and CPU µs per call, of one step's timed calls. */
+function summarize(
+  phase: StepCost["phase"],
+  step: string,
+  walls: number[],
+  cpu: NodeJS.CpuUsage,
+  calls: number,
+): StepCost {
+  walls.sort((a, b) => a - b);
+  return {
+    phase,
+    step,
+    median: percentile(walls, 0.5),
+    mean: walls.reduce((sum, v) => sum + v, 0) / walls.length,
+    cpu: (cpu.user + cpu.system) / calls,
+  };
+}
+
+/** Times a synchronous step (no await between calls, which would add a microtask to each). */
 function time(
   phase: StepCost["phase"],
   step: string,
@@ -49,15 +68,7 @@ function time(
     run(i);
     walls.push((performance.now() - start) * 1000);
   }
-  const cpu = process.cpuUsage(cpuBefore);
-  walls.sort((a, b) => a - b);
-  return {
-    phase,
-    step,
-    median: percentile(walls, 0.5),
-    mean: walls.reduce((sum, v) => sum + v, 0) / walls.length,
-    cpu: (cpu.user + cpu.system) / calls,
-  };
+  return summarize(phase, step, walls, process.cpuUsage(cpuBefore), calls);
 }
 
 async function timeAsync(
@@ -73,15 +84,7 @@ async function timeAsync(
     await run(i);
     walls.push((performance.now() - start) * 1000);
   }
-  const cpu = process.cpuUsage(cpuBefore);
-  walls.sort((a, b) => a - b);
-  return {
-    phase,
-    step,
-    median: percentile(walls, 0.5),
-    mean: walls.reduce((sum, v) => sum + v, 0) / walls.length,
-    cpu: (cpu.user + cpu.system) / STEPS.calls,
-  };
+  return summarize(phase, step, walls, process.cpuUsage(cpuBefore), STEPS.calls);
 }
 
 /** Runs every step; each uses fresh task ids (offset by a step number), so every write inserts. */
