@@ -1,7 +1,7 @@
 import { outputHash, type TaskOutput } from "@roost/protocol";
 import { compareFingerprints } from "./image-compare.js";
 import { fingerprint } from "./perceptual-hash.js";
-import { decodePng, PngDecodeError } from "./png-decode.js";
+import { decodePng, PngDecodeError, type RgbImage } from "./png-decode.js";
 
 // A spot check's verdict on two results of one pinned task: chat answers (greedy decoding) must be
 // the same tokens; images the same bytes or, failing that, the same picture (image-compare.ts).
@@ -37,14 +37,15 @@ export function compareOutputs(a: TaskOutput, b: TaskOutput): OutputComparison {
     return { match: true, by: "tokens", reason: "" }; // the same answer, prompt tokens counted differently
   }
   if (a.type === "image" && b.type === "image") {
-    let images;
+    let x: RgbImage;
+    let y: RgbImage;
     try {
-      images = [a, b].map((o) => decodePng(Buffer.from(o.b64, "base64")));
+      x = decodePng(Buffer.from(a.b64, "base64"));
+      y = decodePng(Buffer.from(b.b64, "base64"));
     } catch (error) {
       if (error instanceof PngDecodeError) return { match: false, by: "shape", reason: error.message };
       throw error;
     }
-    const [x, y] = images as [ReturnType<typeof decodePng>, ReturnType<typeof decodePng>];
     if (x.width !== y.width || x.height !== y.height) {
       return {
         match: false,
