@@ -5,6 +5,11 @@ import type { SharePolicy } from "./scheduling/capacity.js";
 // with the field's name, not as a confusing error an hour later.
 
 export type BackendConfig =
+  | HonestBackendConfig
+  | { kind: "cheat"; fakeShare: number; backend: HonestBackendConfig };
+
+/** The backends that run their tasks (all but the devnet's `cheat`, which wraps one of them). */
+export type HonestBackendConfig =
   | { kind: "demo-image"; capacity?: number }
   | { kind: "llama"; model?: string; modelId?: string; capacity?: number; threads?: number; gpu?: boolean }
   | { kind: "openai"; url: string; models: string[]; apiKeyEnv?: string; capacity?: number }
@@ -53,7 +58,7 @@ export class MinerConfigError extends Error {
   }
 }
 
-const KINDS = ["demo-image", "llama", "openai", "a1111"] as const;
+const KINDS = ["demo-image", "llama", "openai", "a1111", "cheat"] as const;
 
 /**
  * Parses settings JSON over the defaults.
@@ -129,6 +134,19 @@ function backend(entry: unknown, field: string): BackendConfig {
   const capacity =
     raw.capacity === undefined ? {} : { capacity: integer(raw.capacity, `${field}.capacity`, 1, 64) };
   switch (kind) {
+    case "cheat": {
+      const share = raw.fakeShare;
+      if (typeof share !== "number" || !(share >= 0 && share <= 1)) {
+        throw new MinerConfigError(
+          `${field}.fakeShare`,
+          "must be a number from 0 to 1 (the share of tasks faked)",
+        );
+      }
+      const inner = backend(raw.backend, `${field}.backend`);
+      if (inner.kind === "cheat")
+        throw new MinerConfigError(`${field}.backend.kind`, "must be a backend that runs tasks");
+      return { kind, fakeShare: share, backend: inner };
+    }
     case "demo-image":
       return { kind, ...capacity };
     case "llama":
