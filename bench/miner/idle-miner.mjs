@@ -20,6 +20,7 @@ const node = await startMiner({
   account: privateKeyToAccount(env("BENCH_KEY")),
   signer: createDigestSigner(env("BENCH_KEY")), // as `roost miner start` passes it
   domain: JSON.parse(env("BENCH_DOMAIN")),
+  receiptDomain: JSON.parse(env("BENCH_DOMAIN")),
   coordinators: [{ address: env("BENCH_OPERATOR"), endpoint: env("BENCH_COORDINATOR"), stake: 1n }],
   backends: [
     {

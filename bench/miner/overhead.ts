@@ -114,6 +114,7 @@ export async function measureOverhead(options: OverheadOptions): Promise<Overhea
       account,
       signer: createDigestSigner(key), // as `roost miner start` passes it
       domain: BENCH_DOMAIN,
+      receiptDomain: BENCH_DOMAIN,
       coordinators: [{ address: operator, endpoint: url, stake: 1n }],
       backends: [backend],
       journalPath: join(dir, "journal.db"),

@@ -7,10 +7,16 @@
 // end (fields, output hash, signature recovered to the miner), off the timed path. Driven over IPC by
 // bench/miner/overhead.ts (StandInCommand / StandInEvent).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { type ChatTaskOutput, hashTaskResult, type LeasedTask, outputHash } from "@roost/protocol";
+import {
+  type ChatTaskOutput,
+  hashReceipt,
+  hashTaskResult,
+  type LeasedTask,
+  outputHash,
+} from "@roost/protocol";
 import type { Address, Hex } from "viem";
-import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
-import { recoverDigestSigner } from "../../packages/chain/src/fast-ecdsa.js";
+import { generatePrivateKey } from "viem/accounts";
+import { createDigestSigner, recoverDigestSigner } from "../../packages/chain/src/fast-ecdsa.js";
 import {
   BENCH_DOMAIN,
   benchTask,
@@ -19,7 +25,8 @@ import {
   type TaskTimes,
 } from "./messages.js";
 
-const operator = privateKeyToAddress(generatePrivateKey());
+const operatorSigner = createDigestSigner(generatePrivateKey());
+const operator = operatorSigner.address;
 const send = (event: StandInEvent) => process.send?.(event);
 
 let plan: { count: number; delayMs: number; miner: Address } | undefined;
@@ -88,12 +95,16 @@ function result(res: ServerResponse, id: string, text: string): void {
   bodies.set(known.i, text);
   const n = bodies.size;
   awaitingPoll = known.i;
-  // A receipt as the coordinator sends one (the miner journals it; nothing checks the signature here).
+  // A receipt as the coordinator sends one, signed as the coordinator signs it (the miner checks it).
+  const cumulativeAmount = BigInt(n) * 1_000_000_000_000n;
+  const miner = plan?.miner as Address;
   const receipt = {
     coordinator: operator,
-    miner: plan?.miner,
-    cumulativeAmount: String(n * 1_000_000_000_000),
-    signature: `0x${"ab".repeat(64)}1b`,
+    miner,
+    cumulativeAmount: cumulativeAmount.toString(),
+    signature: operatorSigner.sign(
+      hashReceipt(BENCH_DOMAIN, { coordinator: operator, miner, cumulativeAmount }),
+    ),
     tasks: n,
   };
   json(res, 200, { accepted: true, taskId: id, receipt }, () => {

@@ -46,6 +46,7 @@ async function miner(
   const node = await startMiner({
     account,
     domain: coordinator.services.disputesDomain,
+    receiptDomain: coordinator.services.escrowDomain,
     coordinators: [
       { address: coordinator.operator, endpoint: options.endpoint ?? coordinator.url, stake: 1n },
     ],
@@ -119,6 +120,7 @@ describe("miner node", { timeout: 30_000 }, () => {
         account,
         signer: other,
         domain: { chainId: 31337, verifyingContract: account.address },
+        receiptDomain: { chainId: 31337, verifyingContract: account.address },
         coordinators: [],
         backends: [scriptedChat()],
         journalPath: join(dir, "never", "journal.db"),
@@ -207,6 +209,7 @@ describe("miner node", { timeout: 30_000 }, () => {
     const node = await startMiner({
       account,
       domain: big.services.disputesDomain,
+      receiptDomain: big.services.escrowDomain,
       coordinators: [
         { address: big.operator, endpoint: big.url, stake: 3_000_000n },
         { address: small.operator, endpoint: small.url, stake: 1_000_000n },
@@ -249,6 +252,7 @@ describe("miner node", { timeout: 30_000 }, () => {
     const node = await startMiner({
       account,
       domain: first.services.disputesDomain,
+      receiptDomain: first.services.escrowDomain,
       coordinators: [{ address: first.operator, endpoint: first.url, stake: 1n }],
       discovery: {
         intervalMs: 50,
@@ -293,6 +297,7 @@ describe("miner node", { timeout: 30_000 }, () => {
         coordinator.operator,
         coordinator.url,
         coordinator.services.disputesDomain.verifyingContract,
+        coordinator.services.escrowDomain.verifyingContract,
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
@@ -323,6 +328,7 @@ describe("miner node", { timeout: 30_000 }, () => {
     const node = await startMiner({
       account: killedAccount,
       domain: coordinator.services.disputesDomain,
+      receiptDomain: coordinator.services.escrowDomain,
       coordinators: [{ address: coordinator.operator, endpoint: coordinator.url, stake: 1n }],
       backends: [restarted],
       journalPath,

@@ -106,6 +106,7 @@ Examples:
         account,
         signer: createDigestSigner(await ctx.privateKey()),
         domain: { chainId: deployment.chainId, verifyingContract: deployment.contracts.Disputes },
+        receiptDomain: { chainId: deployment.chainId, verifyingContract: deployment.contracts.PaymentEscrow },
         coordinators,
         discovery: { load, intervalMs: config.discoveryIntervalMs },
         ...(writer === undefined

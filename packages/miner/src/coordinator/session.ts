@@ -79,9 +79,12 @@ export class CoordinatorSession {
     let failures = 0;
     let resumed = false;
     while (!signal.aborted) {
+      let loggingIn = false;
       try {
         if (!this.client.loggedIn) {
+          loggingIn = true;
           await this.client.login();
+          loggingIn = false;
           logger.info(`logged in to ${name}`);
         }
         if (!resumed) {
@@ -112,7 +115,9 @@ export class CoordinatorSession {
         for (const task of tasks) this.#accept(task);
       } catch (error) {
         if (signal.aborted) break;
-        if (error instanceof CoordinatorApiError && error.sessionLost) {
+        // A session that ended is renewed at once; a refused login (bad signature, unknown miner) is
+        // retried with backoff like any other failure, never in a tight loop.
+        if (!loggingIn && error instanceof CoordinatorApiError && error.sessionLost) {
           logger.info(`${name}: session ended (${error.detail}); logging in again`);
           continue;
         }

@@ -5,6 +5,7 @@ import type { Backend } from "../backends/backend.js";
 import { CoordinatorClient, type ResultResponse } from "../coordinator/client.js";
 import { CoordinatorSession } from "../coordinator/session.js";
 import { AutoRedeemer, type RedemptionOptions } from "../earnings/auto-redeem.js";
+import { receiptProblem, storedReceipt } from "../earnings/receipt-check.js";
 import { MinerJournal } from "../journal/journal.js";
 import { CapacityPool, type SharePolicy } from "../scheduling/capacity.js";
 import { watchCoordinators } from "./coordinator-watch.js";
@@ -27,6 +28,8 @@ export interface MinerNodeOptions {
   signer?: DigestSigner;
   /** The TaskResult and MinerLogin domain: chain id and the Disputes contract. */
   domain: RoostDomainParams;
+  /** The Receipt domain: chain id and PaymentEscrow; receipts not signed for it are not kept. */
+  receiptDomain: RoostDomainParams;
   /** The coordinators to work for at start (may be empty when `discovery` will find them). */
   coordinators: readonly CoordinatorTarget[];
   /** Reads the coordinators again every `intervalMs` and follows the changes. */
@@ -78,14 +81,16 @@ export async function startMiner(options: MinerNodeOptions): Promise<MinerNode> 
   const keepReceipt = (coordinator: Address, response: ResultResponse) => {
     const { receipt } = response;
     if (receipt !== null) {
-      const cumulativeAmount = BigInt(receipt.cumulativeAmount);
-      journal.recordReceipt({
-        coordinator,
-        cumulativeAmount,
-        signature: receipt.signature,
-        tasks: receipt.tasks,
-      });
-      redeemer?.noteReceipt(coordinator, cumulativeAmount);
+      const expected = { coordinator, miner: account.address, domain: options.receiptDomain };
+      const problem = receiptProblem(receipt, expected);
+      if (problem === undefined) {
+        const stored = storedReceipt(coordinator, receipt);
+        journal.recordReceipt(stored);
+        redeemer?.noteReceipt(coordinator, stored.cumulativeAmount);
+      } else
+        logger.warn(
+          `coordinator ${coordinator} sent a receipt PaymentEscrow would not pay (${problem}): not kept`,
+        );
     }
     options.onReceipt?.(coordinator, response);
   };

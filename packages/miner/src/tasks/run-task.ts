@@ -104,12 +104,13 @@ export async function runTask(deps: TaskRunDeps, backend: Backend, task: LeasedT
 export async function submitSigned(deps: TaskRunDeps, signed: JournalResult): Promise<void> {
   const { client, journal, logger } = deps;
   for (let attempt = 0; ; attempt++) {
+    let response: ResultResponse;
     try {
+      // Another path (a resumed session) may have delivered it meanwhile: never send it twice.
+      if (journal.signedResult(client.coordinator, signed.taskId)?.submittedAt != null) return;
       if (!client.loggedIn) await client.login();
-      const response = await client.submit(signed.taskId, signed.body);
+      response = await client.submit(signed.taskId, signed.body);
       journal.markSubmitted(client.coordinator, signed.taskId);
-      deps.onReceipt?.(response);
-      return;
     } catch (error) {
       const api = error instanceof CoordinatorApiError ? error : undefined;
       if (api !== undefined && !api.sessionLost && api.status < 500) {
@@ -123,6 +124,15 @@ export async function submitSigned(deps: TaskRunDeps, signed: JournalResult): Pr
         `task ${signed.taskId}: result not delivered (${(error as Error).message}); retrying in ${delay} ms`,
       );
       await sleep(delay, deps.signal);
+      continue;
     }
+    try {
+      deps.onReceipt?.(response);
+    } catch (error) {
+      logger.warn(
+        `task ${signed.taskId}: the coordinator's receipt was not kept: ${(error as Error).message}`,
+      );
+    }
+    return;
   }
 }
