@@ -129,6 +129,29 @@ describe("roost miner", { timeout: 60_000 }, () => {
     expect(down.err()).toContain("checking the a1111 backend (sd)...");
     expect(down.err()).toMatch(/a1111 backend: .*http:\/\/127\.0\.0\.1:9/);
     expect(coordinator.services.dispatcher.presence.list()).toEqual([]);
+
+    const noKey = cli(
+      [
+        "miner",
+        "start",
+        "--config",
+        settings("nokey.json", {
+          backends: [
+            {
+              kind: "openai",
+              url: "http://127.0.0.1:9/v1",
+              models: ["m"],
+              apiKeyEnv: "ROOST_TEST_UNSET_KEY",
+            },
+          ],
+        }),
+      ],
+      MINERS[0].operator,
+    );
+    expect(await noKey.done).toBe(2);
+    expect(noKey.err()).toContain(
+      "openai backend: its API key is read from the environment variable ROOST_TEST_UNSET_KEY (apiKeyEnv), which is not set",
+    );
   });
 
   it("serves an app's chat and image on the built-in backends, then shows and redeems its earnings", async () => {

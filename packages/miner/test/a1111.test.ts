@@ -86,7 +86,9 @@ describe("a1111 backend check", () => {
     );
     const backend = createA1111Backend({ url: fake.url, models: [TITLE], fetch: fetch404 });
     await expect(backend.check()).rejects.toThrow(/sd-models: HTTP 404: Not Found/);
-    expect(fetch404).toHaveBeenCalledWith(`${fake.url}/sdapi/v1/sd-models`);
+    expect(fetch404).toHaveBeenCalledWith(`${fake.url}/sdapi/v1/sd-models`, {
+      signal: expect.any(AbortSignal),
+    });
     const html = async () => new Response("<html>Gradio</html>", { status: 200 });
     await expect(createA1111Backend({ url: fake.url, models: [TITLE], fetch: html }).check()).rejects.toThrow(
       "is not the AUTOMATIC1111 API",

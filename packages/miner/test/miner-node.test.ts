@@ -148,6 +148,24 @@ describe("miner node", { timeout: 30_000 }, () => {
     expect(logger.lines.some((line) => line.includes("CUDA out of memory (simulated)"))).toBe(true);
   });
 
+  it("gives its running tasks back when stopped, and another miner completes them at once", async () => {
+    const coordinator = await startAppCoordinator(); // leases of 30 s: waiting one out would time out
+    const [a, b] = coordinator.miners as [LocalAccount, LocalAccount];
+    const hanging = scriptedChat();
+    hanging.mode = "hang";
+    const stopping = await miner(coordinator, a, hanging);
+    const started = hanging.started();
+    const answer = ask(coordinator, "hand over");
+    await started;
+    await stopping.stop();
+    nodes.splice(nodes.indexOf(stopping), 1);
+    await miner(coordinator, b, scriptedChat());
+    const completion = await answer;
+    expect(completion.choices[0]?.message.content).toBe("echo: hand over");
+    const task = coordinator.services.tasks.get(`0x${completion.id.replace("chatcmpl-", "")}`);
+    expect(task?.leasedTo?.toLowerCase()).toBe(b.address.toLowerCase());
+  });
+
   it("recovers by itself after the coordinator was unreachable", async () => {
     const coordinator = await startAppCoordinator();
     const gate = await tcpGate(Number(new URL(coordinator.url).port));
@@ -187,6 +205,16 @@ describe("miner node", { timeout: 30_000 }, () => {
     expect((await ask(second, "still")).choices[0]?.message.content).toBe("echo: still");
     expect(logger.lines).toContain(`working for coordinator ${second.operator} at ${second.url}`);
     expect(logger.lines).toContain(`coordinator ${first.operator} left the list: polling it no more`);
+
+    // A new endpoint on chain: the same session, repointed.
+    const [session] = node.sessions;
+    const gate = await tcpGate(Number(new URL(second.url).port));
+    node.setCoordinators([{ address: second.operator, endpoint: gate.url, stake: 1n }]);
+    expect(node.sessions).toEqual([session]);
+    expect(session?.client.endpoint).toBe(gate.url);
+    expect((await ask(second, "moved")).choices[0]?.message.content).toBe("echo: moved");
+    expect(logger.lines).toContain(`coordinator ${second.operator} moved to ${gate.url}`);
+    await gate.close();
   });
 
   it("lends all its slots to the one coordinator with work, and shares them by stake when both have", async () => {

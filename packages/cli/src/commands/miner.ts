@@ -77,7 +77,9 @@ Examples:
       }
       const journalPath = resolve(ctx.io.cwd, config.journal);
       mkdirSync(dirname(journalPath), { recursive: true });
-      const backends = createBackends(config.backends, dirname(journalPath), ctx.io.env);
+      const backends = unlessUnavailable(() =>
+        createBackends(config.backends, dirname(journalPath), ctx.io.env),
+      );
       for (const backend of backends) {
         ctx.io.stderr(`checking the ${backend.kind} backend (${backend.models.join(", ")})...\n`);
         try {
@@ -184,6 +186,16 @@ Examples:
         journal.close();
       }
     });
+}
+
+/** Runs `make`, turning a backend that cannot be set up into a message for the user. */
+function unlessUnavailable<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof BackendUnavailableError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 function loadConfig(ctx: Context, opts: MinerOptions): MinerConfig {

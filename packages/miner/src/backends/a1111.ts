@@ -45,7 +45,8 @@ export function createA1111Backend(options: A1111BackendOptions): Backend {
   async function check(): Promise<void> {
     let response: Response;
     try {
-      response = await fetchFn(`${base}/sdapi/v1/sd-models`);
+      // A server that accepts connections but never answers must not hang the miner's start.
+      response = await fetchFn(`${base}/sdapi/v1/sd-models`, { signal: AbortSignal.timeout(10_000) });
     } catch (error) {
       throw new BackendUnavailableError(KIND, unreachable(base, error), { cause: error });
     }

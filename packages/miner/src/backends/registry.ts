@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { BackendConfig, HonestBackendConfig } from "../config.js";
 import { createA1111Backend } from "./a1111.js";
-import type { Backend } from "./backend.js";
+import { type Backend, BackendUnavailableError } from "./backend.js";
 import { createCheatBackend } from "./cheat.js";
 import { createDemoImageBackend } from "./demo-image.js";
 import { createLlamaBackend } from "./llama.js";
@@ -49,6 +49,12 @@ function createBackend(
     }
     case "openai": {
       const apiKey = config.apiKeyEnv === undefined ? undefined : env[config.apiKeyEnv];
+      if (config.apiKeyEnv !== undefined && (apiKey === undefined || apiKey === "")) {
+        throw new BackendUnavailableError(
+          "openai",
+          `its API key is read from the environment variable ${config.apiKeyEnv} (apiKeyEnv), which is not set`,
+        );
+      }
       return createOpenAIBackend({
         url: config.url,
         models: config.models,

@@ -72,22 +72,36 @@ const LOGIN_TTL_S = 120;
 const SILENCE_MS = 30_000;
 
 export class CoordinatorClient {
-  readonly endpoint: string;
   readonly coordinator: Address;
+  #endpoint = "";
   #token: string | undefined;
   readonly #account: LocalAccount;
   readonly #domain: RoostDomainParams;
-  readonly #agent: Agent;
-  readonly #request: typeof httpRequest;
+  #agent: Agent = new Agent();
+  #request: typeof httpRequest = httpRequest;
   readonly #silenceMs: number;
 
   constructor(options: CoordinatorClientOptions) {
-    this.endpoint = options.endpoint.replace(/\/+$/, "");
     this.coordinator = options.coordinator;
     this.#account = options.account;
     this.#domain = options.domain;
     this.#silenceMs = options.silenceMs ?? SILENCE_MS;
-    const https = this.endpoint.startsWith("https:");
+    this.setEndpoint(options.endpoint);
+  }
+
+  get endpoint(): string {
+    return this.#endpoint;
+  }
+
+  /**
+   * Points the client at the coordinator's new endpoint (it changed it on chain): requests in flight to
+   * the old one fail and are retried there, and the next request logs in again.
+   */
+  setEndpoint(endpoint: string): void {
+    this.#agent.destroy();
+    this.#endpoint = endpoint.replace(/\/+$/, "");
+    this.#token = undefined;
+    const https = this.#endpoint.startsWith("https:");
     this.#agent = https ? new HttpsAgent({ keepAlive: true }) : new Agent({ keepAlive: true });
     this.#request = https ? httpsRequest : httpRequest;
   }
@@ -168,7 +182,7 @@ export class CoordinatorClient {
     }
     if (options.auth !== false && this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = this.#request(`${this.endpoint}${path}`, {
+      const req = this.#request(`${this.#endpoint}${path}`, {
         method,
         headers,
         agent: this.#agent,
@@ -176,7 +190,7 @@ export class CoordinatorClient {
       });
       const silenceMs = options.silenceMs ?? this.#silenceMs;
       req.setTimeout(silenceMs, () => {
-        req.destroy(new Error(`no answer from ${this.endpoint} in ${silenceMs / 1000} s`));
+        req.destroy(new Error(`no answer from ${this.#endpoint} in ${silenceMs / 1000} s`));
       });
       req.on("response", (res) => {
         const chunks: Buffer[] = [];

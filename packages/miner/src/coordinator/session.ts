@@ -136,7 +136,12 @@ export class CoordinatorSession {
   async #resume(): Promise<void> {
     const { journal, logger, running } = this.#options;
     const coordinator = this.client.coordinator.toLowerCase();
-    const pending = journal.unsubmitted().filter((r) => r.coordinator.toLowerCase() === coordinator);
+    // A result whose task still runs here is submitted by that run.
+    const pending = journal
+      .unsubmitted()
+      .filter(
+        (r) => r.coordinator.toLowerCase() === coordinator && !running.has(taskKey(coordinator, r.taskId)),
+      );
     const interrupted = journal
       .unsignedLeases()
       .filter(
@@ -150,7 +155,7 @@ export class CoordinatorSession {
       this.#background(submitSigned({ ...this.#options, client: this.client }, signed));
     }
     for (const { task } of interrupted) {
-      const backend = this.#options.backends.find(({ backend }) => backend.models.includes(task.input.model));
+      const backend = this.#backendFor(task.input.model);
       try {
         if (backend === undefined) throw new Error(`this miner no longer serves ${task.input.model}`);
         const { leaseExpiresAt } = await this.client.progress(task.id, {});
@@ -164,8 +169,13 @@ export class CoordinatorSession {
     }
   }
 
+  #backendFor(model: string) {
+    return this.#options.backends.find(({ backend }) => backend.models.includes(model));
+  }
+
   #accept(task: LeasedTask): void {
-    const backend = this.#options.backends.find(({ backend }) => backend.models.includes(task.input.model));
+    if (this.#options.running.has(taskKey(this.client.coordinator, task.id))) return; // already running here
+    const backend = this.#backendFor(task.input.model);
     if (backend !== undefined) {
       this.track(backend, task);
       return;

@@ -30,10 +30,12 @@ export class AutoRedeemer {
   readonly #redeemed = new Map<string, bigint>();
   #running: Promise<void> = Promise.resolve();
   #busy = false;
+  /** A receipt passed the threshold while a redemption was under way: run once more after it. */
+  #again = false;
   #failures = 0;
   #quietUntil = 0;
   #schedule: Promise<void> | undefined;
-  #retry: Promise<void> = Promise.resolve();
+  #retry: Promise<void> | undefined;
 
   constructor(
     journal: MinerJournal,
@@ -55,7 +57,8 @@ export class AutoRedeemer {
     this.#schedule ??= (async () => {
       while (!this.#signal.aborted) {
         await sleep(this.#options.intervalMs, this.#signal);
-        if (!this.#signal.aborted) await this.redeem(1n);
+        // After a failure its own retry comes first; the schedule does not pile on.
+        if (!this.#signal.aborted && Date.now() >= this.#quietUntil) await this.redeem(1n);
       }
     })();
   }
@@ -63,8 +66,9 @@ export class AutoRedeemer {
   /** A new receipt from `coordinator`: redeems when what it owes passes the threshold. */
   noteReceipt(coordinator: Address, cumulativeAmount: bigint): void {
     const owed = cumulativeAmount - (this.#redeemed.get(coordinator.toLowerCase()) ?? 0n);
-    if (owed < this.#options.threshold || this.#busy || Date.now() < this.#quietUntil) return;
-    void this.redeem(this.#options.threshold);
+    if (owed < this.#options.threshold || Date.now() < this.#quietUntil) return;
+    if (this.#busy) this.#again = true;
+    else void this.redeem(this.#options.threshold);
   }
 
   /** Redeems every receipt with at least `threshold` pending; resolves when it is mined (or failed). */
@@ -92,7 +96,7 @@ export class AutoRedeemer {
       const { checked, sent } = await redeemPending(this.#journal, contracts, this.#miner, threshold);
       for (const e of checked) this.#redeemed.set(e.coordinator.toLowerCase(), e.redeemed);
       if (sent !== undefined) {
-        const receipt = await publicClient.waitForTransactionReceipt({ hash: sent.hash });
+        const receipt = await publicClient.waitForTransactionReceipt({ hash: sent.hash, timeout: 120_000 });
         if (receipt.status !== "success") throw new Error(`redemption ${sent.hash} reverted`);
         for (const r of sent.receipts) this.#redeemed.set(r.coordinator.toLowerCase(), r.cumulativeAmount);
         this.#logger.info(
@@ -107,9 +111,11 @@ export class AutoRedeemer {
       this.#logger.warn(
         `redemption failed: ${explainError(error).message}; retrying in ${Math.round(delay / 1000)} s`,
       );
-      this.#retry = sleep(delay, this.#signal).then(() =>
-        this.#signal.aborted ? undefined : this.redeem(threshold),
-      );
+      // One retry pending at a time, however many tries failed meanwhile.
+      this.#retry ??= sleep(delay, this.#signal).then(() => {
+        this.#retry = undefined;
+        return this.#signal.aborted ? undefined : this.redeem(threshold);
+      });
     }
   }
 }

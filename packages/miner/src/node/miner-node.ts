@@ -136,21 +136,22 @@ export async function startMiner(options: MinerNodeOptions): Promise<MinerNode> 
   const setCoordinators = (targets: readonly CoordinatorTarget[]) => {
     if (signal.aborted) return;
     const wanted = new Map(targets.map((t) => [t.address.toLowerCase(), t] as const));
-    for (const [address, { session, target }] of current) {
+    for (const [address, known] of current) {
       const next = wanted.get(address);
-      if (next !== undefined && next.endpoint === target.endpoint) continue;
-      logger.info(
-        next === undefined
-          ? `coordinator ${target.address} left the list: polling it no more`
-          : `coordinator ${target.address} moved to ${next.endpoint}`,
-      );
-      close(session);
-      current.delete(address);
+      if (next === undefined) {
+        logger.info(`coordinator ${known.target.address} left the list: polling it no more`);
+        close(known.session);
+        current.delete(address);
+      } else if (next.endpoint !== known.target.endpoint) {
+        // The same session and client, repointed: its running tasks submit to the new endpoint too.
+        logger.info(`coordinator ${known.target.address} moved to ${next.endpoint}`);
+        known.session.client.setEndpoint(next.endpoint);
+      }
     }
     for (const [address, target] of wanted) {
       const known = current.get(address);
       if (known !== undefined) {
-        known.target = target; // a new stake only
+        known.target = target;
         continue;
       }
       logger.info(`working for coordinator ${target.address} at ${target.endpoint}`);

@@ -22,7 +22,7 @@ export class CapacityPool {
   readonly #held = new Map<string, number>();
   readonly #lastLease = new Map<string, number>();
   #weights = new Map<string, bigint>();
-  #waiters: (() => void)[] = [];
+  #waiters = new Set<() => void>();
   readonly #now: () => number;
 
   constructor(capacity: number, now: () => number = Date.now) {
@@ -93,9 +93,10 @@ export class CapacityPool {
       const done = () => {
         clearTimeout(timer);
         signal?.removeEventListener("abort", done);
+        this.#waiters.delete(done);
         resolve();
       };
-      this.#waiters.push(done);
+      this.#waiters.add(done);
       signal?.addEventListener("abort", done, { once: true });
     });
   }
@@ -107,8 +108,6 @@ export class CapacityPool {
   }
 
   #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
+    for (const wake of [...this.#waiters]) wake();
   }
 }

@@ -1,6 +1,6 @@
 import type { DigestSigner } from "@roost/chain";
 import type { LeasedTask, RoostDomainParams } from "@roost/protocol";
-import type { LocalAccount } from "viem";
+import type { Hex, LocalAccount } from "viem";
 import { type Backend, BackendTaskError } from "../backends/backend.js";
 import { CoordinatorApiError, type CoordinatorClient, type ResultResponse } from "../coordinator/client.js";
 import type { JournalResult, MinerJournal } from "../journal/journal.js";
@@ -75,7 +75,7 @@ export async function runTask(deps: TaskRunDeps, backend: Backend, task: LeasedT
     clearInterval(heartbeat);
     await outgoing;
     if (abort.signal.aborted) {
-      journal.dropLease(client.coordinator, task.id);
+      await abandon(deps, task.id);
       return;
     }
     const signed = await signOnce({ ...deps, coordinator: client.coordinator, task, output });
@@ -83,8 +83,11 @@ export async function runTask(deps: TaskRunDeps, backend: Backend, task: LeasedT
   } catch (error) {
     clearInterval(heartbeat);
     await outgoing;
+    if (abort.signal.aborted) {
+      await abandon(deps, task.id);
+      return;
+    }
     journal.dropLease(client.coordinator, task.id);
-    if (abort.signal.aborted) return;
     const reason =
       error instanceof BackendTaskError ? error.message : `${backend.kind} backend: ${String(error)}`;
     logger.warn(`task ${task.id} failed: ${reason}`);
@@ -95,6 +98,28 @@ export async function runTask(deps: TaskRunDeps, backend: Backend, task: LeasedT
     clearInterval(heartbeat);
     deps.signal.removeEventListener("abort", stop);
   }
+}
+
+/** How long a stopping node waits for a coordinator to take back a task it gives up. */
+const GIVE_BACK_MS = 2000;
+
+/**
+ * Forgets a task this node stopped running. When the node itself is stopping (not a lost lease), the
+ * task is given back so the coordinator hands it to another miner now rather than when the lease runs
+ * out; a coordinator that does not answer within GIVE_BACK_MS is not waited for.
+ */
+async function abandon(deps: TaskRunDeps, taskId: Hex): Promise<void> {
+  const { client, journal } = deps;
+  journal.dropLease(client.coordinator, taskId);
+  if (!deps.signal.aborted) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    client.fail(taskId, "the miner is stopping").catch(() => undefined),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, GIVE_BACK_MS);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 /**
