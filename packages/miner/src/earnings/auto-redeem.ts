@@ -76,6 +76,11 @@ export class AutoRedeemer {
     this.#busy = true;
     this.#running = this.#running
       .then(() => this.#redeemOnce(threshold))
+      .then(() => {
+        if (!this.#again) return;
+        this.#again = false;
+        return this.#redeemOnce(this.#options.threshold);
+      })
       .finally(() => {
         this.#busy = false;
       });
