@@ -148,6 +148,31 @@ describe("miner journal", () => {
     journal.close();
   });
 
+  it("drops the outputs of results accepted before a time, keeping their signed TaskResults", async () => {
+    const journal = open();
+    const account = privateKeyToAccount(generatePrivateKey());
+    const sign = (n: number) =>
+      signOnce({
+        journal,
+        account,
+        domain: DOMAIN,
+        coordinator: COORDINATOR,
+        task: task(n),
+        output: output(`${n}`),
+      });
+    const [old, recent, unsent] = [await sign(1), await sign(2), await sign(3)];
+    journal.markSubmitted(COORDINATOR, old.taskId, 1_000);
+    journal.markSubmitted(COORDINATOR, recent.taskId, 5_000);
+    expect(journal.pruneOutputs(2_000)).toBe(1);
+    expect(journal.pruneOutputs(2_000)).toBe(0);
+    const pruned = journal.signedResult(COORDINATOR, old.taskId)?.body;
+    expect(pruned).toEqual({ result: old.body.result, signature: old.body.signature });
+    expect(journal.signedResult(COORDINATOR, recent.taskId)?.body).toEqual(recent.body);
+    expect(journal.signedResult(COORDINATOR, unsent.taskId)?.body).toEqual(unsent.body); // still to be sent
+    expect(journal.pruneOutputs(Number.MAX_SAFE_INTEGER)).toBe(1); // never the unsent one
+    journal.close();
+  });
+
   it("keeps a signed result through kill -9, and a restarted node resubmits it without signing again", async () => {
     dir = mkdtempSync(join(tmpdir(), "roost-journal-"));
     const path = join(dir, "journal.db");

@@ -23,6 +23,7 @@ export interface JournalLease {
 export interface JournalResult {
   coordinator: Address;
   taskId: Hex;
+  /** As signed and sent; a result accepted long ago (see pruneOutputs) has lost its `output`. */
   body: ResultBody;
   /** Unix milliseconds when the coordinator accepted it; null while it still has to be sent. */
   submittedAt: number | null;
@@ -223,7 +224,21 @@ export class MinerJournal {
     }));
   }
 
-  /** How many results the node ever signed (for tests and the status line). */
+  /**
+   * Drops the outputs of results the coordinator accepted before `before` (Unix ms), keeping the signed
+   * TaskResult: a signed image is kept only as long as a dispute over it can be raised, not for ever.
+   * @returns how many outputs were dropped
+   */
+  pruneOutputs(before: number): number {
+    return this.#db
+      .prepare(
+        `UPDATE results SET body = json_remove(body, '$.output')
+         WHERE submitted_at IS NOT NULL AND submitted_at < ? AND json_type(body, '$.output') IS NOT NULL`,
+      )
+      .run(before).changes;
+  }
+
+  /** How many results the node ever signed. */
   signedCount(): number {
     return (this.#db.prepare("SELECT count(*) AS n FROM results").get() as { n: number }).n;
   }

@@ -45,7 +45,11 @@ export interface MinerNodeOptions {
   hardware?: Record<string, string | number | boolean>;
   /** Each accepted result's answer, with the coordinator's updated receipt. */
   onReceipt?: (coordinator: Address, response: ResultResponse) => void;
+  /** How long the outputs of accepted results stay in the journal (evidence in a dispute); 7 days. */
+  outputRetentionMs?: number;
 }
+
+const DEFAULT_OUTPUT_RETENTION_MS = 7 * 86_400_000;
 
 export interface MinerNode {
   readonly journal: MinerJournal;
@@ -163,6 +167,10 @@ export async function startMiner(options: MinerNodeOptions): Promise<MinerNode> 
 
   setCoordinators(options.coordinators);
   redeemer?.start();
+  const retention = options.outputRetentionMs ?? DEFAULT_OUTPUT_RETENTION_MS;
+  const prune = () => journal.pruneOutputs(Date.now() - retention);
+  prune();
+  const pruning = setInterval(prune, Math.min(retention, 3_600_000));
   const watching =
     options.discovery === undefined
       ? Promise.resolve()
@@ -181,6 +189,7 @@ export async function startMiner(options: MinerNodeOptions): Promise<MinerNode> 
     setCoordinators,
     async stop() {
       controller.abort();
+      clearInterval(pruning);
       await watching;
       for (const { session } of current.values()) close(session);
       current.clear();

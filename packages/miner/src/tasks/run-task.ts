@@ -56,7 +56,9 @@ export async function runTask(deps: TaskRunDeps, backend: Backend, task: LeasedT
       }
     });
   };
-  const leaseMs = Math.max(3000, task.leaseExpiresAt - Date.now());
+  // The expiry is the coordinator's clock: capped, so a miner whose clock runs behind still extends
+  // the lease often enough.
+  const leaseMs = Math.min(30_000, Math.max(3000, task.leaseExpiresAt - Date.now()));
   const heartbeat = setInterval(
     () => {
       if (Date.now() - lastSent >= leaseMs / HEARTBEATS_PER_LEASE) send({});
