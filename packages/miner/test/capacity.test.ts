@@ -17,7 +17,7 @@ function pool(capacity: number) {
 }
 
 describe("capacity pool", () => {
-  it("lends the whole capacity to each coordinator while the others are idle", () => {
+  it("asks for one slot for an idle coordinator, and lends a busy one the whole capacity while the others are idle", () => {
     const { pool: p } = pool(10);
     p.setShares(
       shares([
@@ -27,7 +27,9 @@ describe("capacity pool", () => {
       ]),
       "stake",
     );
-    expect([p.free(A), p.free(B), p.free(C)]).toEqual([10, 10, 10]);
+    expect([p.free(A), p.free(B), p.free(C)]).toEqual([1, 1, 1]);
+    p.take(C);
+    expect([p.free(A), p.free(B), p.free(C)]).toEqual([1, 1, 9]);
     expect(p.free("0x00000000000000000000000000000000000000dd")).toBe(0); // not worked for
   });
 
@@ -68,11 +70,15 @@ describe("capacity pool", () => {
     );
     p.take(B);
     p.release(B);
+    clock.now += 5_000;
+    p.take(A);
+    p.release(A);
     expect(p.free(A)).toBe(2);
-    clock.now += BUSY_WINDOW_MS - 1;
+    clock.now += BUSY_WINDOW_MS - 5_000 - 1;
     expect(p.free(A)).toBe(2);
     clock.now += 1;
     expect(p.free(A)).toBe(4);
+    expect(p.free(B)).toBe(1); // idle now: one slot, to be seen to have work
   });
 
   it("never has more in flight than its capacity, and a coordinator over its share waits for the others", () => {

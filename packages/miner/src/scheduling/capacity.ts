@@ -10,11 +10,14 @@ export const BUSY_WINDOW_MS = 10_000;
 
 /**
  * Slot accounting for one backend's capacity, shared by weight among the coordinators that compete
- * for it, and work-conserving: a coordinator is entitled to its weight's share of the capacity among
- * the coordinators busy now (holding a task, or given one in the last {@link BUSY_WINDOW_MS}), so the
+ * for it, and work-conserving: a busy coordinator (holding a task, or given one in the last
+ * {@link BUSY_WINDOW_MS}) is entitled to its weight's share of the capacity among the busy ones, so the
  * share of an idle coordinator goes to the busy ones, and returns to it as their tasks finish once it
- * has work again (nothing is pre-empted). Entitlements round up and are at least one slot, so each
- * coordinator always has a poll out and is seen to have work.
+ * has work again (nothing is pre-empted). An idle coordinator polls for one slot, enough to be seen to
+ * have work: its first task makes it busy, and its next poll asks for its share. Polls are long and
+ * concurrent, so each asks for what was free when it was sent; one slot per idle coordinator bounds
+ * what a burst arriving everywhere at once can lease beyond the capacity (the excess waits in the
+ * backend, its leases kept alive).
  */
 export class CapacityPool {
   readonly capacity: number;
@@ -49,6 +52,7 @@ export class CapacityPool {
     const weight = this.#weights.get(address);
     if (weight === undefined) return 0;
     const now = this.#now();
+    if (!this.#busy(address, now)) return Math.min(1, this.capacity - this.#inFlight);
     let competing = weight;
     for (const [other, w] of this.#weights) {
       if (other !== address && this.#busy(other, now)) competing += w;
