@@ -122,7 +122,9 @@ describe("miner journal", () => {
     expect(journal.unsignedLeases().map((l) => l.task.id)).toEqual([b.id]);
     expect(journal.unsubmitted().map((r) => r.taskId)).toEqual([a.id]);
 
+    expect(journal.isSubmitted(COORDINATOR, a.id)).toBe(false);
     journal.markSubmitted(COORDINATOR, a.id, 1234);
+    expect(journal.isSubmitted(COORDINATOR.toLowerCase() as Hex, a.id)).toBe(true);
     expect(journal.unsubmitted()).toEqual([]);
     expect(journal.signedResult(COORDINATOR, a.id)?.submittedAt).toBe(1234);
     journal.dropLease(COORDINATOR, b.id);

@@ -138,6 +138,14 @@ export class MinerJournal {
     return this.signedResult(coordinator, taskId) as JournalResult;
   }
 
+  /** Whether the coordinator has accepted the task's result. */
+  isSubmitted(coordinator: Address, taskId: Hex): boolean {
+    const row = this.#db
+      .prepare("SELECT submitted_at FROM results WHERE coordinator = ? AND task_id = ?")
+      .get(...key(coordinator, taskId)) as { submitted_at: number | null } | undefined;
+    return row?.submitted_at != null;
+  }
+
   /** The coordinator accepted (or already had) the result: the lease is done. */
   markSubmitted(coordinator: Address, taskId: Hex, now = Date.now()): void {
     const [c, t] = key(coordinator, taskId);

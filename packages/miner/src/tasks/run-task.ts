@@ -133,8 +133,8 @@ export async function submitSigned(deps: TaskRunDeps, signed: JournalResult): Pr
   for (let attempt = 0; ; attempt++) {
     let response: ResultResponse;
     try {
-      // Another path (a resumed session) may have delivered it meanwhile: never send it twice.
-      if (journal.signedResult(client.coordinator, signed.taskId)?.submittedAt != null) return;
+      // While this one waited to retry, another path may have delivered it: never send it twice.
+      if (attempt > 0 && journal.isSubmitted(client.coordinator, signed.taskId)) return;
       if (!client.loggedIn) await client.login();
       response = await client.submit(signed.taskId, signed.body);
       journal.markSubmitted(client.coordinator, signed.taskId);
