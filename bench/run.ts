@@ -6,6 +6,7 @@ import { benchDevnet } from "./devnet.js";
 import { gasReport } from "./gas.js";
 import { benchMiner } from "./miner.js";
 import { benchSampler } from "./sampler.js";
+import { benchVerification } from "./verification.js";
 
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
@@ -20,6 +21,8 @@ console.log("measuring the coordinator: added latency, throughput, memory (about
 const coordinator = await benchCoordinator();
 console.log("measuring the miner node: overhead per task, idle CPU, memory (about 1.5 minutes)...");
 const miner = await benchMiner();
+console.log("simulating verification: detection, GPU cost, honest noise (about 1 minute)...");
+const verification = await benchVerification();
 
 const report = `# Benchmarks
 
@@ -42,6 +45,8 @@ ${sampler}
 ${coordinator}
 
 ${miner}
+
+${verification}
 
 ${gas}`;
 writeFileSync(fileURLToPath(new URL("RESULTS.md", import.meta.url)), report);
