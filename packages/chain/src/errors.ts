@@ -18,7 +18,13 @@ import {
 } from "viem";
 import { ERROR_MESSAGES, type Explain, type ExplainContext } from "./error-messages.js";
 
-export { ERROR_MESSAGES, type Explain, type ExplainContext, type RoostErrorName } from "./error-messages.js";
+export {
+  ERROR_MESSAGES,
+  type Explain,
+  type ExplainContext,
+  PROPOSAL_STATUS_NAMES,
+  type RoostErrorName,
+} from "./error-messages.js";
 
 /** Options of a RoostError; each is set on the error only when given. */
 export interface RoostErrorOptions {

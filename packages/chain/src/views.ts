@@ -39,3 +39,19 @@ export async function allPositions(staking: Staking, staker: Address) {
   }
   return positions;
 }
+
+type Disputes = RoostContracts["disputes"];
+
+/** Every slash proposal, with its id, in the order made. */
+export async function allProposals(disputes: Disputes) {
+  const count = await disputes.read.proposalCount();
+  const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i));
+  const proposals = [];
+  // One read per proposal (the contract has no paged view); in batches, so a long history stays quick.
+  for (let at = 0; at < ids.length; at += Number(PAGE)) {
+    const batch = ids.slice(at, at + Number(PAGE));
+    const read = await Promise.all(batch.map((id) => disputes.read.getProposal([id])));
+    proposals.push(...read.map((p, i) => ({ ...p, id: batch[i] as bigint })));
+  }
+  return proposals;
+}

@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { coordinatorCommands } from "./commands/coordinator.js";
 import { deployCommands } from "./commands/deploy.js";
 import { devnetCommands } from "./commands/devnet.js";
+import { disputesCommands } from "./commands/disputes.js";
 import { faucetCommands } from "./commands/faucet.js";
 import { keysCommands } from "./commands/keys.js";
 import { minerCommands } from "./commands/miner.js";
@@ -64,6 +65,7 @@ Examples:
   keysCommands(program, context);
   coordinatorCommands(program, context, untilStopped);
   minerCommands(program, context, untilStopped);
+  disputesCommands(program, context);
   const configure = (command: Command) => {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     for (const sub of command.commands) configure(sub);

@@ -19,6 +19,7 @@ import {
 import type { Command } from "commander";
 import type { Context } from "../context.js";
 import { table, UsageError } from "../output.js";
+import { minerDisputesCommand } from "./disputes.js";
 import { parseAddress, parseAmount, readSettingsFile } from "./parse.js";
 
 interface MinerOptions {
@@ -37,6 +38,7 @@ export function minerCommands(
   untilStopped: () => Promise<void>,
 ): void {
   const miner = program.command("miner").description("run a miner node and see what it earned");
+  minerDisputesCommand(miner, context);
 
   miner
     .command("start")
