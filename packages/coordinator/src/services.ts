@@ -5,6 +5,7 @@ import type { Dispatcher, StakeView } from "./dispatch/dispatcher.js";
 import type { TaskEvents } from "./dispatch/task-events.js";
 import type { ApiKeyStore } from "./store/api-keys.js";
 import type { StoreDatabase } from "./store/database.js";
+import type { EquivocationStore } from "./store/equivocations.js";
 import type { SessionStore } from "./store/sessions.js";
 import type { Task } from "./store/task-record.js";
 import type { TaskStore } from "./store/tasks.js";
@@ -75,6 +76,8 @@ export interface CoordinatorServices {
   dispatcher: Dispatcher;
   chain: ChainView;
   earnings: Earnings;
+  /** Proofs of miners that signed two different results for one task, until Disputes has them. */
+  equivocations: EquivocationStore;
   metrics: Metrics;
   limits: ApiLimits;
 }

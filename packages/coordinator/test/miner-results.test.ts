@@ -182,9 +182,12 @@ describe("POST /miner/v1/tasks/:id/result", () => {
     expect(again).toEqual(first);
     expect(again.receipt).toMatchObject({ cumulativeAmount: CHAT_PRICE.toString(), tasks: 1 });
     expect(await holder.receipt()).toEqual(first.receipt);
-    // A different answer to the finished task is refused.
+    // A different signed answer to the finished task is refused, and kept as proof of equivocation.
     const changed = await refusal(holder.result(task, { ...output, content: "second thoughts" }));
-    expect(changed).toMatchObject({ status: 409, code: "already_completed" });
+    expect(changed).toMatchObject({ status: 409, code: "equivocation" });
+    const proof = coordinator.services.equivocations.get(task.id);
+    expect(proof).toMatchObject({ miner: alice.address.toLowerCase(), status: "pending" });
+    expect(proof?.a.signature).toBe(body.signature);
     expect(coordinator.services.earnings.receipt(alice.address)).toEqual(first.receipt);
   });
 });

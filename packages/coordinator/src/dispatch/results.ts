@@ -11,6 +11,7 @@ import { ApiError } from "../api/errors.js";
 import type { CoordinatorServices } from "../services.js";
 import { AlreadyCompletedError } from "../store/errors.js";
 import type { Task } from "../store/task-record.js";
+import { acceptedTaskResult } from "../verification/equivocation.js";
 
 /** A miner's result submission, as the miner API receives it (validated by the route's schema). */
 export interface ResultSubmission {
@@ -102,6 +103,21 @@ export function acceptResult(
   // as a success; anything else on a finished task is refused.
   if (task.status === "completed" && task.leasedTo === miner && task.result?.resultHash === computed) {
     return { task, replay: true };
+  }
+  if (task.status === "completed" && task.leasedTo?.toLowerCase() === miner.toLowerCase()) {
+    // The lease holder signed a different result for a task it completed: two signatures, one task.
+    const first = acceptedTaskResult(services.disputesDomain, services.operator, task, miner);
+    if (first !== undefined) {
+      services.equivocations.record(miner, first, {
+        result: message,
+        signature: submission.signature as Hex,
+      });
+    }
+    throw new ApiError(
+      409,
+      "you signed a different result for this task before: the two signatures prove an equivocation, which this coordinator sends to Disputes",
+      { code: "equivocation" },
+    );
   }
   try {
     const done = services.tasks.complete(

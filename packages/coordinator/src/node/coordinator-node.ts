@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import { createRoostClients, type Deployment, Role, roostContracts, Status } from "@roost/chain";
 import type { FastifyInstance } from "fastify";
 import type { Hex } from "viem";
-import { privateKeyToAddress } from "viem/accounts";
+import { privateKeyToAccount, privateKeyToAddress } from "viem/accounts";
 import { MinerRegistry } from "../chain/registry.js";
 import type { CoordinatorConfig } from "../config.js";
 import { EscrowWatch } from "../payments/escrow-watch.js";
@@ -12,6 +12,7 @@ import { buildServer, closeServer } from "../server.js";
 import type { CoordinatorServices } from "../services.js";
 import { startCheckpointer } from "../store/checkpointer.js";
 import { openDatabase } from "../store/database.js";
+import { EquivocationProver } from "../verification/equivocation.js";
 import { createServices } from "./create-services.js";
 
 export interface StartCoordinatorOptions {
@@ -36,6 +37,8 @@ export interface CoordinatorNode {
 
 const SWEEP_MS = 1_000;
 const PURGE_MS = 60_000;
+/** How often proofs of equivocation Disputes has not taken yet are sent again. */
+const EQUIVOCATION_RETRY_MS = 60_000;
 
 /**
  * Starts a coordinator: loads the miners from Staking, opens the queue, and serves the app, miner and
@@ -45,7 +48,11 @@ const PURGE_MS = 60_000;
 export async function startCoordinator(options: StartCoordinatorOptions): Promise<CoordinatorNode> {
   const { config, deployment } = options;
   const operator = privateKeyToAddress(options.operatorKey);
-  const { publicClient } = createRoostClients({ chainId: deployment.chainId, rpcUrls: options.rpcUrls });
+  const { publicClient, walletClient } = createRoostClients({
+    chainId: deployment.chainId,
+    rpcUrls: options.rpcUrls,
+    account: privateKeyToAccount(options.operatorKey),
+  });
   let onMinerChange: (operator: `0x${string}`) => void = () => {};
   const registry = new MinerRegistry({
     deployment,
@@ -108,6 +115,14 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     );
   }
 
+  const prover = new EquivocationProver({
+    store: services.equivocations,
+    contracts: roostContracts(deployment, publicClient, walletClient),
+    publicClient,
+    intervalMs: EQUIVOCATION_RETRY_MS,
+    log,
+  });
+
   const sweep = setInterval(() => {
     try {
       services.dispatcher.sweep();
@@ -119,6 +134,9 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   sweep.unref();
   purge.unref();
   escrow.start();
+  prover.start();
+  // A proof recorded while a result was refused goes out at once, not at the next retry.
+  services.equivocations.onRecord = () => void prover.proveAll();
 
   await server.listen({ host: config.host, port: config.port });
   const port = (server.server.address() as AddressInfo).port;
@@ -132,6 +150,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       clearInterval(sweep);
       clearInterval(purge);
       await escrow?.stop();
+      await prover.stop();
       await closeServer(server);
       await registry.stop();
       await checkpointer.stop();

@@ -11,6 +11,7 @@ import { parsePriceTable } from "../payments/prices.js";
 import type { ChainView, CoordinatorServices } from "../services.js";
 import { ApiKeyStore } from "../store/api-keys.js";
 import type { StoreDatabase } from "../store/database.js";
+import { EquivocationStore } from "../store/equivocations.js";
 import { SessionStore } from "../store/sessions.js";
 import { TaskStore } from "../store/tasks.js";
 
@@ -71,6 +72,7 @@ export function createServices(
     dispatcher,
     chain,
     earnings,
+    equivocations: new EquivocationStore(db),
     metrics,
     limits: config.limits,
   };

@@ -105,6 +105,28 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: "equivocations",
+    sql: `
+      -- Two different TaskResults one miner signed for one task: the proof Disputes.proveEquivocation
+      -- takes. Each result is its JSON (uint64 completedAt as a decimal string) and its signature.
+      CREATE TABLE equivocations (
+        task_id TEXT PRIMARY KEY,
+        miner TEXT NOT NULL CHECK (length(miner) = 42),
+        result_a TEXT NOT NULL,
+        signature_a TEXT NOT NULL,
+        result_b TEXT NOT NULL,
+        signature_b TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'proven', 'refused')),
+        transaction_hash TEXT,
+        error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX equivocations_pending ON equivocations (created_at) WHERE status = 'pending';
+    `,
+  },
 ];
 
 /**

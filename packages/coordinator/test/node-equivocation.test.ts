@@ -1,0 +1,117 @@
+// A miner that signs two different results for one task is slashed from the coordinator's records:
+// the coordinator rebuilds the TaskResult it accepted, keeps both signed results, and proves the
+// equivocation to Disputes on a real devnet, which slashes and marks the miner's key.
+
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRoostClients, DEVNET_CHAIN_ID, roostContracts } from "@roost/chain";
+import { type ChatTaskInput, type ChatTaskOutput, inputHash } from "@roost/protocol";
+import { parseEther } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_CONFIG } from "../src/config.js";
+import { type CoordinatorNode, startCoordinator } from "../src/node/coordinator-node.js";
+import { MinerApiError, MinerClient } from "./fixtures/miner-client.js";
+import {
+  account,
+  COORDINATOR,
+  MINERS,
+  privateKeyOf,
+  startNetwork,
+  type TestNetwork,
+} from "./fixtures/network.js";
+
+const MODEL = "roost-demo-chat";
+const JAILED = 2;
+let network: TestNetwork;
+let node: CoordinatorNode;
+const dir = mkdtempSync(join(tmpdir(), "roost-equivocation-"));
+
+beforeAll(async () => {
+  network = await startNetwork([20_000, 20_000]);
+  node = await startCoordinator({
+    config: { ...DEFAULT_CONFIG, port: 0, database: join(dir, "coordinator.db") },
+    deployment: network.devnet.file,
+    rpcUrls: [network.devnet.rpcUrl],
+    operatorKey: privateKeyOf(COORDINATOR.operator),
+    logger: false,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await node?.stop();
+  await network?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const answer = (content: string): ChatTaskOutput => ({
+  type: "chat",
+  content,
+  finish_reason: "stop",
+  usage: { prompt_tokens: 1, completion_tokens: 2 },
+});
+
+describe("equivocation", { timeout: 30_000 }, () => {
+  it("is proven on chain from the coordinator's records when a miner signs a second result", async () => {
+    const { services } = node;
+    const minerAccount = account(MINERS[0].operator);
+    const client = new MinerClient({
+      baseUrl: node.url,
+      account: minerAccount,
+      coordinator: services.operator,
+      disputesDomain: services.disputesDomain,
+    });
+    await client.login();
+    const input: ChatTaskInput = {
+      type: "chat",
+      model: MODEL,
+      messages: [{ role: "user", content: "two answers" }],
+      max_tokens: 8,
+      temperature: 0,
+      top_p: 1,
+      seed: null,
+      stop: [],
+    };
+    const queued = services.tasks.enqueue({
+      id: `0x${randomBytes(32).toString("hex")}`,
+      apiKeyId: services.apiKeys.create("equivocation").key.id,
+      kind: "chat",
+      model: MODEL,
+      input,
+      inputHash: inputHash(input),
+      stream: false,
+      maxAttempts: 3,
+    });
+    services.dispatcher.offer(queued);
+    const [task] = await client.poll({ slots: 1, models: [MODEL], waitMs: 2_000 });
+    if (task === undefined) throw new Error("no task leased");
+    await client.result(task, answer("the first answer"));
+    const { publicClient } = createRoostClients({
+      chainId: DEVNET_CHAIN_ID,
+      rpcUrls: [network.devnet.rpcUrl],
+    });
+    const chain = roostContracts(network.devnet.file, publicClient);
+    const finderBefore = await chain.token.read.balanceOf([services.operator]);
+
+    // Replaying the same signed result is fine; a different one is a second signature.
+    const second = await client.resultBody(task, answer("a different answer"));
+    const refused = await client.submitResult(task.id, second).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(MinerApiError);
+    expect(refused).toMatchObject({ status: 409, code: "equivocation" });
+
+    const deadline = Date.now() + 15_000;
+    while (services.equivocations.get(task.id)?.status !== "proven") {
+      if (Date.now() > deadline) throw new Error("timed out waiting for the proof to be accepted");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await chain.disputes.read.equivocated([minerAccount.address])).toBe(true);
+    const record = services.equivocations.get(task.id);
+    expect(record?.status).toBe("proven");
+    expect(record?.a.result.resultHash).not.toBe(record?.b.result.resultHash);
+    const miner = await chain.staking.read.getNode([minerAccount.address]);
+    expect(miner.status).toBe(JAILED);
+    expect(miner.selfStake).toBe(parseEther("14000")); // 30% of 20,000 slashed
+    expect(await chain.token.read.balanceOf([services.operator])).toBeGreaterThan(finderBefore); // finder's fee
+  });
+});
