@@ -107,6 +107,9 @@ describe("roost miner", { timeout: 60_000 }, () => {
     expect(typo.err()).toContain("miner settings: backends[0].url: must be an http(s) URL");
 
     writeFileSync(join(dir, "bad.json"), "{ backends");
+    const remote = cli(["miner", "start", "--backend", "a1111"], MINERS[0].operator);
+    expect(await remote.done).toBe(2);
+    expect(remote.err()).toContain("an a1111 backend needs its URL and models: put it in --config");
     const notJson = cli(["miner", "start", "--config", join(dir, "bad.json")], MINERS[0].operator);
     expect(await notJson.done).toBe(2);
     expect(notJson.err()).toMatch(/bad\.json is not valid JSON/);

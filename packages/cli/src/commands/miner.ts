@@ -203,7 +203,19 @@ function unlessUnavailable<T>(make: () => T): T {
 function loadConfig(ctx: Context, opts: MinerOptions): MinerConfig {
   const json = readSettingsFile(ctx.io.cwd, opts.config);
   if (opts.journal !== undefined) json.journal = opts.journal;
-  if (opts.backend !== undefined) json.backends = opts.backend.map((kind) => ({ kind }));
+  if (opts.backend !== undefined) {
+    for (const kind of opts.backend) {
+      if (kind === "a1111" || kind === "openai") {
+        throw new UsageError(
+          `an ${kind} backend needs its URL and models: put it in --config (see roost miner start --help)`,
+        );
+      }
+      if (kind !== "demo-image" && kind !== "llama") {
+        throw new UsageError(`--backend ${kind} is not a built-in backend: use demo-image or llama`);
+      }
+    }
+    json.backends = opts.backend.map((kind) => ({ kind }));
+  }
   if (opts.allow !== undefined) json.allow = opts.allow;
   if (opts.deny !== undefined) json.deny = opts.deny;
   try {

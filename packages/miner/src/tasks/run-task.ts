@@ -140,7 +140,10 @@ export async function submitSigned(deps: TaskRunDeps, signed: JournalResult): Pr
       journal.markSubmitted(client.coordinator, signed.taskId);
     } catch (error) {
       const api = error instanceof CoordinatorApiError ? error : undefined;
-      if (api !== undefined && !api.sessionLost && api.status < 500) {
+      // A refusal no retry changes; a timeout (408) or a rate limit (429) is retried like a 5xx.
+      const final =
+        api !== undefined && !api.sessionLost && api.status < 500 && api.status !== 408 && api.status !== 429;
+      if (final) {
         logger.warn(`task ${signed.taskId}: result refused: ${api.message}`);
         journal.markSubmitted(client.coordinator, signed.taskId);
         return;
