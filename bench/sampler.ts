@@ -10,7 +10,7 @@ const FAIR_MINERS = 100;
 const ASSIGNMENTS = 100_000;
 
 /** mulberry32: seeded, so every run benchmarks the same stakes. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,18 +1,7 @@
 // How fast spot checks catch a cheater, and what they cost: Monte Carlo over the coordinator's own
 // TrustBook (probation, then a random share p), with a seeded random source so runs repeat.
 import { TrustBook, type TrustPolicy } from "../../packages/coordinator/src/verification/trust.js";
-
-/** mulberry32: a seeded uniform source in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../sampler.js";
 
 export interface Cheater {
   label: string;

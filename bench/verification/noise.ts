@@ -9,7 +9,7 @@ import {
 import { decodePng, type RgbImage } from "../../packages/coordinator/src/verification/png-decode.js";
 import { picture } from "../../packages/coordinator/test/fixtures/png-encode.js";
 import { createDemoImageBackend, DEMO_IMAGE_MODEL } from "../../packages/miner/src/backends/demo-image.js";
-import { mulberry32 } from "./detection.js";
+import { mulberry32 } from "../sampler.js";
 
 const SIZE = 64;
 

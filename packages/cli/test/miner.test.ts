@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRoostClients, roostContracts } from "@roost/chain";
-import { type CoordinatorNode, DEFAULT_CONFIG, startCoordinator } from "@roost/coordinator";
+import type { CoordinatorNode } from "@roost/coordinator";
 import OpenAI from "openai";
 import { parseEther } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +14,7 @@ import {
   COORDINATOR,
   MINERS,
   privateKeyOf,
-  startNetwork,
+  startNetworkWithNode,
   type TestNetwork,
 } from "../../coordinator/test/fixtures/network.js";
 import { run } from "../src/program.js";
@@ -24,15 +24,10 @@ const dir = mkdtempSync(join(tmpdir(), "roost-miner-cli-"));
 let network: TestNetwork;
 let coordinator: CoordinatorNode;
 
+let stopNetwork: () => Promise<void>;
+
 beforeAll(async () => {
-  network = await startNetwork([20_000, 20_000]);
-  coordinator = await startCoordinator({
-    config: { ...DEFAULT_CONFIG, port: 0, database: join(dir, "coordinator.db") },
-    deployment: network.devnet.file,
-    rpcUrls: [network.devnet.rpcUrl],
-    operatorKey: privateKeyOf(COORDINATOR.operator),
-    logger: false,
-  });
+  ({ network, node: coordinator, stop: stopNetwork } = await startNetworkWithNode());
   // The miners find the coordinator by its on-chain endpoint: point it at this node's port.
   await network.send(COORDINATOR.owner, (c) =>
     c.staking.write.updateNode(
@@ -43,8 +38,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await coordinator?.stop();
-  await network?.stop();
+  await stopNetwork?.();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -3,46 +3,26 @@
 // equivocation to Disputes on a real devnet, which slashes and marks the miner's key.
 
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createRoostClients, DEVNET_CHAIN_ID, roostContracts } from "@roost/chain";
 import { type ChatTaskInput, type ChatTaskOutput, inputHash } from "@roost/protocol";
 import { parseEther } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_CONFIG } from "../src/config.js";
-import { type CoordinatorNode, startCoordinator } from "../src/node/coordinator-node.js";
+import type { CoordinatorNode } from "../src/node/coordinator-node.js";
 import { MinerApiError, MinerClient } from "./fixtures/miner-client.js";
-import {
-  account,
-  COORDINATOR,
-  MINERS,
-  privateKeyOf,
-  startNetwork,
-  type TestNetwork,
-} from "./fixtures/network.js";
+import { account, MINERS, startNetworkWithNode, type TestNetwork } from "./fixtures/network.js";
 
 const MODEL = "roost-demo-chat";
 const JAILED = 2;
 let network: TestNetwork;
 let node: CoordinatorNode;
-const dir = mkdtempSync(join(tmpdir(), "roost-equivocation-"));
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  network = await startNetwork([20_000, 20_000]);
-  node = await startCoordinator({
-    config: { ...DEFAULT_CONFIG, port: 0, database: join(dir, "coordinator.db") },
-    deployment: network.devnet.file,
-    rpcUrls: [network.devnet.rpcUrl],
-    operatorKey: privateKeyOf(COORDINATOR.operator),
-    logger: false,
-  });
+  ({ network, node, stop } = await startNetworkWithNode());
 }, 60_000);
 
 afterAll(async () => {
-  await node?.stop();
-  await network?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await stop?.();
 });
 
 const answer = (content: string): ChatTaskOutput => ({

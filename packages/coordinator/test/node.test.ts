@@ -2,31 +2,19 @@
 // receipts the coordinator signs are redeemed by PaymentEscrow, and a slash on chain stops dispatch.
 
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createRoostClients, DEVNET_CHAIN_ID, roostContracts } from "@roost/chain";
 import { type ChatTaskInput, inputHash } from "@roost/protocol";
 import { createTestClient, type Hex, http, keccak256, parseEther, stringToHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_CONFIG } from "../src/config.js";
-import { type CoordinatorNode, startCoordinator } from "../src/node/coordinator-node.js";
+import type { CoordinatorNode } from "../src/node/coordinator-node.js";
 import type { Task } from "../src/store/task-record.js";
 import { demoChatOutput, MinerApiError, MinerClient } from "./fixtures/miner-client.js";
-import {
-  account,
-  COORDINATOR,
-  MINERS,
-  privateKeyOf,
-  startNetwork,
-  type TestNetwork,
-} from "./fixtures/network.js";
+import { account, COORDINATOR, MINERS, startNetworkWithNode, type TestNetwork } from "./fixtures/network.js";
 
 const GAS = { gas: 1_000_000n };
 const MODEL = "roost-demo-chat";
 let network: TestNetwork;
 let node: CoordinatorNode;
-const dir = mkdtempSync(join(tmpdir(), "roost-node-"));
 
 function miner(index: number): MinerClient {
   return new MinerClient({
@@ -72,21 +60,14 @@ function submitChat(prompt: string): Promise<Task> {
   });
 }
 
+let stop: () => Promise<void>;
+
 beforeAll(async () => {
-  network = await startNetwork([20_000, 20_000]);
-  node = await startCoordinator({
-    config: { ...DEFAULT_CONFIG, port: 0, database: join(dir, "coordinator.db"), leaseMs: 5_000 },
-    deployment: network.devnet.file,
-    rpcUrls: [network.devnet.rpcUrl],
-    operatorKey: privateKeyOf(COORDINATOR.operator),
-    logger: false,
-  });
+  ({ network, node, stop } = await startNetworkWithNode([20_000, 20_000], { leaseMs: 5_000 }));
 }, 60_000);
 
 afterAll(async () => {
-  await node?.stop();
-  await network?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await stop?.();
 });
 
 describe.sequential("coordinator node on a devnet", { timeout: 30_000 }, () => {
