@@ -56,12 +56,14 @@ export interface RoostClients {
 }
 
 /**
- * Adds a margin to every gas estimate. Staking's reward accrual writes more storage once the
- * block time has moved on since the last update, so an estimate taken in the same second as the
- * previous transaction can fall short when the transaction is mined a second later (out of gas,
- * seen about one time in ten on anvil). Unused gas is not paid for.
+ * Adds a margin to every gas estimate: `margin` times the estimate plus `extra`. Staking's reward
+ * accrual writes more storage once the block time has moved on since the last update, so an estimate
+ * taken in the same second as the previous transaction can fall short when the transaction is mined a
+ * second later (out of gas, seen about one time in ten on anvil). Those writes cost the same whatever
+ * the transaction, so a percentage alone fell short on small ones (an unjail under load); hence the
+ * fixed part too. Unused gas is not paid for.
  */
-export function withGasMargin(transport: Transport, margin = 1.3): Transport {
+export function withGasMargin(transport: Transport, margin = 1.3, extra = 50_000n): Transport {
   const percent = BigInt(Math.round(margin * 100));
   return (params) => {
     const inner = transport(params);
@@ -70,7 +72,7 @@ export function withGasMargin(transport: Transport, margin = 1.3): Transport {
       request: (async (args: { method: string; params?: unknown }, options?: unknown) => {
         const result = await (inner.request as (a: unknown, o?: unknown) => Promise<unknown>)(args, options);
         if (args.method !== "eth_estimateGas" || typeof result !== "string") return result;
-        return `0x${((BigInt(result) * percent) / 100n).toString(16)}`;
+        return `0x${((BigInt(result) * percent) / 100n + extra).toString(16)}`;
       }) as typeof inner.request,
     };
   };

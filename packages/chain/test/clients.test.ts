@@ -277,16 +277,16 @@ describe("createRoostClients", () => {
 });
 
 describe("withGasMargin", () => {
-  it("adds 30% to gas estimates and leaves other answers alone", async () => {
+  it("adds 30% and 50,000 gas to gas estimates and leaves other answers alone", async () => {
     const from = mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: 9 }).address;
     const to = mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: 8 }).address;
     const plain = createPublicClient({ transport: roostTransport([anvilUrl]) });
     const { publicClient } = createRoostClients({ chainId: 31337, rpcUrls: [anvilUrl] });
-    const padded = createPublicClient({ transport: withGasMargin(roostTransport([anvilUrl]), 2) });
+    const padded = createPublicClient({ transport: withGasMargin(roostTransport([anvilUrl]), 2, 0n) });
     const request = { account: from, to, value: 1n } as const;
     expect(await padded.estimateGas(request)).toBe(42_000n);
     expect(await plain.estimateGas(request)).toBe(21_000n);
-    expect(await publicClient.estimateGas(request)).toBe(27_300n);
+    expect(await publicClient.estimateGas(request)).toBe(77_300n);
     expect(await publicClient.getChainId()).toBe(31337);
   });
 });
