@@ -9,4 +9,5 @@ export * from "./errors.js";
 export * from "./fast-ecdsa.js";
 export * from "./keys.js";
 export * from "./keystore.js";
+export * from "./mined-revert.js";
 export * from "./views.js";

@@ -9,6 +9,7 @@ import {
   type RoostContracts,
   readDeployment,
   roostContracts,
+  whyReverted,
 } from "@roost/chain";
 import type { Hash, Hex, LocalAccount, PublicClient, TransactionReceipt } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -145,7 +146,10 @@ export class Context {
       throw explainError(error, { ...(now !== undefined ? { now: Number(now) } : {}), ...errorContext });
     }
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`${label}: transaction ${hash} reverted`);
+    if (receipt.status !== "success") {
+      const why = await whyReverted(publicClient, receipt).catch(() => "its reason could not be read");
+      throw new Error(`${label}: transaction ${hash} reverted: ${why}`);
+    }
     return receipt;
   }
 
