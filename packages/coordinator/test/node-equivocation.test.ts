@@ -2,13 +2,13 @@
 // the coordinator rebuilds the TaskResult it accepted, keeps both signed results, and proves the
 // equivocation to Disputes on a real devnet, which slashes and marks the miner's key.
 
-import { randomBytes } from "node:crypto";
 import { createRoostClients, DEVNET_CHAIN_ID, roostContracts } from "@roost/chain";
-import { type ChatTaskInput, type ChatTaskOutput, inputHash } from "@roost/protocol";
+import type { ChatTaskOutput } from "@roost/protocol";
 import { parseEther } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CoordinatorNode } from "../src/node/coordinator-node.js";
 import { MinerApiError, MinerClient } from "./fixtures/miner-client.js";
+import { chatInput, queueTask } from "./fixtures/miner-tasks.js";
 import { account, MINERS, startNetworkWithNode, type TestNetwork } from "./fixtures/network.js";
 
 const MODEL = "roost-demo-chat";
@@ -43,27 +43,7 @@ describe("equivocation", { timeout: 30_000 }, () => {
       disputesDomain: services.disputesDomain,
     });
     await client.login();
-    const input: ChatTaskInput = {
-      type: "chat",
-      model: MODEL,
-      messages: [{ role: "user", content: "two answers" }],
-      max_tokens: 8,
-      temperature: 0,
-      top_p: 1,
-      seed: null,
-      stop: [],
-    };
-    const queued = services.tasks.enqueue({
-      id: `0x${randomBytes(32).toString("hex")}`,
-      apiKeyId: services.apiKeys.create("equivocation").key.id,
-      kind: "chat",
-      model: MODEL,
-      input,
-      inputHash: inputHash(input),
-      stream: false,
-      maxAttempts: 3,
-    });
-    services.dispatcher.offer(queued);
+    queueTask(node, chatInput("two answers", MODEL));
     const [task] = await client.poll({ slots: 1, models: [MODEL], waitMs: 2_000 });
     if (task === undefined) throw new Error("no task leased");
     await client.result(task, answer("the first answer"));

@@ -1,14 +1,14 @@
 // The whole coordinator node against a devnet: miners registered on chain log in, tasks are served,
 // receipts the coordinator signs are redeemed by PaymentEscrow, and a slash on chain stops dispatch.
 
-import { randomBytes } from "node:crypto";
 import { createRoostClients, DEVNET_CHAIN_ID, roostContracts } from "@roost/chain";
-import { type ChatTaskInput, inputHash } from "@roost/protocol";
+import type { ChatTaskInput } from "@roost/protocol";
 import { createTestClient, type Hex, http, keccak256, parseEther, stringToHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CoordinatorNode } from "../src/node/coordinator-node.js";
 import type { Task } from "../src/store/task-record.js";
 import { demoChatOutput, MinerApiError, MinerClient } from "./fixtures/miner-client.js";
+import { chatInput, queueTask } from "./fixtures/miner-tasks.js";
 import { account, COORDINATOR, MINERS, startNetworkWithNode, type TestNetwork } from "./fixtures/network.js";
 
 const GAS = { gas: 1_000_000n };
@@ -28,27 +28,7 @@ function miner(index: number): MinerClient {
 /** Queues a chat task as the app API does, and resolves when it is final. */
 function submitChat(prompt: string): Promise<Task> {
   const { services } = node;
-  const input: ChatTaskInput = {
-    type: "chat",
-    model: MODEL,
-    messages: [{ role: "user", content: prompt }],
-    max_tokens: 16,
-    temperature: 0,
-    top_p: 1,
-    seed: null,
-    stop: [],
-  };
-  const apiKeyId = services.apiKeys.list()[0]?.id ?? services.apiKeys.create("node test").key.id;
-  const task = services.tasks.enqueue({
-    id: `0x${randomBytes(32).toString("hex")}`,
-    apiKeyId,
-    kind: "chat",
-    model: MODEL,
-    input,
-    inputHash: inputHash(input),
-    stream: false,
-    maxAttempts: 3,
-  });
+  const task = queueTask(node, chatInput(prompt, MODEL));
   return new Promise((resolve) => {
     const unsubscribe = services.events.subscribe(task.id, (event) => {
       if (event.type === "completed" || event.type === "failed") {
@@ -56,7 +36,6 @@ function submitChat(prompt: string): Promise<Task> {
         resolve(event.task);
       }
     });
-    services.dispatcher.offer(task);
   });
 }
 

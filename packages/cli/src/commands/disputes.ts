@@ -44,7 +44,7 @@ export function disputesCommands(program: Command, context: () => Context): void
         throw new UsageError(`verdict "${verdict}" is not one: use upheld or rejected`);
       }
       await step(context(), idArg, `resolving proposal #${idArg} as ${verdict}`, (c, id) =>
-        c.disputes.write.resolve([id, verdict === "upheld"], { gas: 1_000_000n }),
+        c.disputes.write.resolve([id, verdict === "upheld"]),
       );
     });
 
@@ -53,9 +53,7 @@ export function disputesCommands(program: Command, context: () => Context): void
     .argument("<id>", "the proposal's id")
     .description("slash the miner of an undisputed proposal once its challenge window has closed (anyone)")
     .action(async (idArg: string) => {
-      await step(context(), idArg, `executing proposal #${idArg}`, (c, id) =>
-        c.disputes.write.execute([id], { gas: 1_000_000n }),
-      );
+      await step(context(), idArg, `executing proposal #${idArg}`, (c, id) => c.disputes.write.execute([id]));
     });
 
   disputes
@@ -95,7 +93,7 @@ export function minerDisputesCommand(miner: Command, context: () => Context): vo
           );
         }
         const receipt = await ctx.transact(`disputing proposal #${id}`, publicClient, () =>
-          contracts.disputes.write.dispute([id], { account, gas: 1_000_000n }),
+          contracts.disputes.write.dispute([id], { account }),
         );
         ctx.print(`disputed proposal #${id}, posting ${formatCai(disputeBond)}: the arbiter decides`, {
           transaction: receipt.transactionHash,

@@ -2,9 +2,11 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { createDigestSigner, formatCai } from "@roost/chain";
 import {
+  type Backend,
   BackendUnavailableError,
   chainCoordinators,
   createBackends,
+  discoverCoordinators,
   earnings,
   hardwareReport,
   type MinerConfig,
@@ -71,34 +73,29 @@ Examples:
       const config = loadConfig(ctx, opts);
       const account = await ctx.account();
       const contracts = ctx.reader();
-      try {
-        await preflight(contracts, account.address);
-      } catch (error) {
-        if (error instanceof MinerNotReadyError) throw new UsageError(error.message);
-        throw error;
-      }
+      await preflight(contracts, account.address).catch(rethrowForUser);
       const journalPath = resolve(ctx.io.cwd, config.journal);
       mkdirSync(dirname(journalPath), { recursive: true });
-      const backends = unlessUnavailable(() =>
-        createBackends(config.backends, dirname(journalPath), ctx.io.env),
-      );
+      let backends: Backend[];
+      try {
+        backends = createBackends(config.backends, dirname(journalPath), ctx.io.env);
+      } catch (error) {
+        rethrowForUser(error);
+      }
       for (const backend of backends) {
         ctx.io.stderr(`checking the ${backend.kind} backend (${backend.models.join(", ")})...\n`);
-        try {
-          await backend.check();
-        } catch (error) {
+        await backend.check().catch(async (error: unknown) => {
           await Promise.all(backends.map((b) => b.close()));
-          if (error instanceof BackendUnavailableError) throw new UsageError(error.message);
-          throw error;
-        }
+          rethrowForUser(error);
+        });
       }
       const logger = {
         info: (message: string) => ctx.io.stderr(`${new Date().toISOString()} ${message}\n`),
         warn: (message: string) => ctx.io.stderr(`${new Date().toISOString()} warning: ${message}\n`),
       };
       const filter = { ...(config.allow === undefined ? {} : { allow: config.allow }), deny: config.deny };
-      const load = chainCoordinators(contracts, account.address, filter, logger);
-      const coordinators = await load();
+      // The preflight above has just checked the miner's standing: the first list needs only discovery.
+      const coordinators = await discoverCoordinators(contracts, filter);
       if (coordinators.length === 0) {
         logger.info(
           `no active coordinator on chain to work for yet; looking again every ${config.discoveryIntervalMs / 1000} s`,
@@ -112,7 +109,10 @@ Examples:
         domain: { chainId: deployment.chainId, verifyingContract: deployment.contracts.Disputes },
         receiptDomain: { chainId: deployment.chainId, verifyingContract: deployment.contracts.PaymentEscrow },
         coordinators,
-        discovery: { load, intervalMs: config.discoveryIntervalMs },
+        discovery: {
+          load: chainCoordinators(contracts, account.address, filter, logger),
+          intervalMs: config.discoveryIntervalMs,
+        },
         ...(writer === undefined
           ? {}
           : {
@@ -190,14 +190,12 @@ Examples:
     });
 }
 
-/** Runs `make`, turning a backend that cannot be set up into a message for the user. */
-function unlessUnavailable<T>(make: () => T): T {
-  try {
-    return make();
-  } catch (error) {
-    if (error instanceof BackendUnavailableError) throw new UsageError(error.message);
-    throw error;
+/** Rethrows what the user can fix (the miner not ready on chain, a backend down) as a UsageError. */
+function rethrowForUser(error: unknown): never {
+  if (error instanceof MinerNotReadyError || error instanceof BackendUnavailableError) {
+    throw new UsageError(error.message);
   }
+  throw error;
 }
 
 function loadConfig(ctx: Context, opts: MinerOptions): MinerConfig {

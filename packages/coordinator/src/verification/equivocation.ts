@@ -81,10 +81,12 @@ export class EquivocationProver {
     const { store, contracts, publicClient, log } = this.#options;
     for (const proof of store.pending()) {
       try {
-        const hash = await contracts.disputes.write.proveEquivocation(
-          [proof.a.result, proof.a.signature, proof.b.result, proof.b.signature],
-          { gas: 500_000n },
-        );
+        const hash = await contracts.disputes.write.proveEquivocation([
+          proof.a.result,
+          proof.a.signature,
+          proof.b.result,
+          proof.b.signature,
+        ]);
         const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 });
         if (receipt.status === "success") {
           store.settle(proof.taskId, { proven: true, transactionHash: hash });

@@ -71,14 +71,27 @@ const LOGIN_TTL_S = 120;
  */
 const SILENCE_MS = 30_000;
 
+/** Where requests go: the endpoint and a kept-alive agent for its protocol. */
+interface Connection {
+  endpoint: string;
+  agent: Agent;
+  request: typeof httpRequest;
+}
+
+function connect(endpoint: string): Connection {
+  const base = endpoint.replace(/\/+$/, "");
+  const https = base.startsWith("https:");
+  return https
+    ? { endpoint: base, agent: new HttpsAgent({ keepAlive: true }), request: httpsRequest }
+    : { endpoint: base, agent: new Agent({ keepAlive: true }), request: httpRequest };
+}
+
 export class CoordinatorClient {
   readonly coordinator: Address;
-  #endpoint = "";
+  #connection: Connection;
   #token: string | undefined;
   readonly #account: LocalAccount;
   readonly #domain: RoostDomainParams;
-  #agent: Agent = new Agent();
-  #request: typeof httpRequest = httpRequest;
   readonly #silenceMs: number;
 
   constructor(options: CoordinatorClientOptions) {
@@ -86,11 +99,11 @@ export class CoordinatorClient {
     this.#account = options.account;
     this.#domain = options.domain;
     this.#silenceMs = options.silenceMs ?? SILENCE_MS;
-    this.setEndpoint(options.endpoint);
+    this.#connection = connect(options.endpoint);
   }
 
   get endpoint(): string {
-    return this.#endpoint;
+    return this.#connection.endpoint;
   }
 
   /**
@@ -98,12 +111,9 @@ export class CoordinatorClient {
    * the old one fail and are retried there, and the next request logs in again.
    */
   setEndpoint(endpoint: string): void {
-    this.#agent.destroy();
-    this.#endpoint = endpoint.replace(/\/+$/, "");
+    this.#connection.agent.destroy();
+    this.#connection = connect(endpoint);
     this.#token = undefined;
-    const https = this.#endpoint.startsWith("https:");
-    this.#agent = https ? new HttpsAgent({ keepAlive: true }) : new Agent({ keepAlive: true });
-    this.#request = https ? httpsRequest : httpRequest;
   }
 
   get loggedIn(): boolean {
@@ -161,7 +171,7 @@ export class CoordinatorClient {
 
   /** Closes the kept-alive connections. */
   close(): void {
-    this.#agent.destroy();
+    this.#connection.agent.destroy();
   }
 
   /**
@@ -181,16 +191,17 @@ export class CoordinatorClient {
       headers["content-length"] = Buffer.byteLength(payload);
     }
     if (options.auth !== false && this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
+    const { endpoint, agent, request } = this.#connection;
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = this.#request(`${this.#endpoint}${path}`, {
+      const req = request(`${endpoint}${path}`, {
         method,
         headers,
-        agent: this.#agent,
+        agent,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
       const silenceMs = options.silenceMs ?? this.#silenceMs;
       req.setTimeout(silenceMs, () => {
-        req.destroy(new Error(`no answer from ${this.#endpoint} in ${silenceMs / 1000} s`));
+        req.destroy(new Error(`no answer from ${endpoint} in ${silenceMs / 1000} s`));
       });
       req.on("response", (res) => {
         const chunks: Buffer[] = [];

@@ -75,7 +75,6 @@ export class CoordinatorSession {
   async #run(): Promise<void> {
     const { logger } = this.#options;
     const signal = AbortSignal.any([this.#options.signal, this.#stopped.signal]);
-    const name = `coordinator ${this.client.coordinator} (${this.client.endpoint})`;
     let failures = 0;
     let resumed = false;
     while (!signal.aborted) {
@@ -85,7 +84,7 @@ export class CoordinatorSession {
           loggingIn = true;
           await this.client.login();
           loggingIn = false;
-          logger.info(`logged in to ${name}`);
+          logger.info(`logged in to ${this.#name}`);
         }
         if (!resumed) {
           await this.#resume();
@@ -118,11 +117,11 @@ export class CoordinatorSession {
         // A session that ended is renewed at once; a refused login (bad signature, unknown miner) is
         // retried with backoff like any other failure, never in a tight loop.
         if (!loggingIn && error instanceof CoordinatorApiError && error.sessionLost) {
-          logger.info(`${name}: session ended (${error.detail}); logging in again`);
+          logger.info(`${this.#name}: session ended (${error.detail}); logging in again`);
           continue;
         }
         const delay = backoffDelay(failures++);
-        logger.warn(`${name}: ${(error as Error).message}; retrying in ${(delay / 1000).toFixed(1)} s`);
+        logger.warn(`${this.#name}: ${(error as Error).message}; retrying in ${(delay / 1000).toFixed(1)} s`);
         await sleep(delay, signal);
       }
     }
@@ -136,17 +135,11 @@ export class CoordinatorSession {
   async #resume(): Promise<void> {
     const { journal, logger, running } = this.#options;
     const coordinator = this.client.coordinator.toLowerCase();
-    // A result whose task still runs here is submitted by that run.
-    const pending = journal
-      .unsubmitted()
-      .filter(
-        (r) => r.coordinator.toLowerCase() === coordinator && !running.has(taskKey(coordinator, r.taskId)),
-      );
-    const interrupted = journal
-      .unsignedLeases()
-      .filter(
-        (l) => l.coordinator.toLowerCase() === coordinator && !running.has(taskKey(coordinator, l.task.id)),
-      );
+    // Only this coordinator's entries, and none whose task still runs here (that run submits it).
+    const ours = (entryCoordinator: string, taskId: string) =>
+      entryCoordinator.toLowerCase() === coordinator && !running.has(taskKey(coordinator, taskId));
+    const pending = journal.unsubmitted().filter((r) => ours(r.coordinator, r.taskId));
+    const interrupted = journal.unsignedLeases().filter((l) => ours(l.coordinator, l.task.id));
     if (pending.length + interrupted.length === 0) return;
     logger.info(
       `journal: ${pending.length} signed result(s) to resubmit and ${interrupted.length} interrupted task(s) for coordinator ${this.client.coordinator}`,
@@ -167,6 +160,11 @@ export class CoordinatorSession {
         logger.info(`task ${task.id}: dropped after restart (${why})`);
       }
     }
+  }
+
+  /** For logs: the endpoint may change while the session runs. */
+  get #name(): string {
+    return `coordinator ${this.client.coordinator} (${this.client.endpoint})`;
   }
 
   #backendFor(model: string) {

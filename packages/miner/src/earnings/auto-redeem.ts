@@ -29,7 +29,8 @@ export class AutoRedeemer {
   /** What PaymentEscrow had redeemed per coordinator when last read (lower-case keys). */
   readonly #redeemed = new Map<string, bigint>();
   #running: Promise<void> = Promise.resolve();
-  #busy = false;
+  /** Redemptions queued or under way. */
+  #queued = 0;
   /** A receipt passed the threshold while a redemption was under way: run once more after it. */
   #again = false;
   #failures = 0;
@@ -67,13 +68,13 @@ export class AutoRedeemer {
   noteReceipt(coordinator: Address, cumulativeAmount: bigint): void {
     const owed = cumulativeAmount - (this.#redeemed.get(coordinator.toLowerCase()) ?? 0n);
     if (owed < this.#options.threshold || Date.now() < this.#quietUntil) return;
-    if (this.#busy) this.#again = true;
+    if (this.#queued > 0) this.#again = true;
     else void this.redeem(this.#options.threshold);
   }
 
   /** Redeems every receipt with at least `threshold` pending; resolves when it is mined (or failed). */
   redeem(threshold: bigint): Promise<void> {
-    this.#busy = true;
+    this.#queued++;
     this.#running = this.#running
       .then(() => this.#redeemOnce(threshold))
       .then(() => {
@@ -82,7 +83,7 @@ export class AutoRedeemer {
         return this.#redeemOnce(this.#options.threshold);
       })
       .finally(() => {
-        this.#busy = false;
+        this.#queued--;
       });
     return this.#running;
   }

@@ -17,17 +17,23 @@ export async function earnings(
   contracts: RoostContracts,
   miner: Address,
 ): Promise<Earnings[]> {
+  return (await withRedeemed(journal.receipts(), contracts, miner)).map(({ earnings }) => earnings);
+}
+
+/** Each receipt with what PaymentEscrow has redeemed of it so far. */
+function withRedeemed(receipts: readonly StoredReceipt[], contracts: RoostContracts, miner: Address) {
   return Promise.all(
-    journal.receipts().map(async (receipt) => {
+    receipts.map(async (receipt) => {
       const redeemed = await contracts.escrow.read.redeemed([receipt.coordinator, miner]);
       const pending = receipt.cumulativeAmount > redeemed ? receipt.cumulativeAmount - redeemed : 0n;
-      return {
+      const earnings: Earnings = {
         coordinator: receipt.coordinator,
         earned: receipt.cumulativeAmount,
         redeemed,
         pending,
         tasks: receipt.tasks,
       };
+      return { receipt, earnings };
     }),
   );
 }
@@ -51,13 +57,15 @@ export async function redeemPending(
   miner: Address,
   threshold: bigint,
 ): Promise<RedeemOutcome> {
-  const checked = await earnings(journal, contracts, miner);
-  const due = checked.filter((e) => e.pending > 0n && e.pending >= threshold);
+  const rows = await withRedeemed(journal.receipts(), contracts, miner);
+  const checked = rows.map(({ earnings }) => earnings);
+  const due = rows.filter(({ earnings: e }) => e.pending > 0n && e.pending >= threshold);
   if (due.length === 0) return { checked };
-  const receipts = journal.receipts().filter((r) => due.some((d) => d.coordinator === r.coordinator));
+  const receipts = due.map(({ receipt }) => receipt);
   const hash = await contracts.escrow.write.redeemBatch([
     receipts.map((r) => ({ coordinator: r.coordinator, miner, cumulativeAmount: r.cumulativeAmount })),
     receipts.map((r) => r.signature),
   ]);
-  return { checked, sent: { hash, receipts, amount: due.reduce((sum, e) => sum + e.pending, 0n) } };
+  const amount = due.reduce((sum, { earnings: e }) => sum + e.pending, 0n);
+  return { checked, sent: { hash, receipts, amount } };
 }

@@ -81,6 +81,8 @@ const key = (coordinator: Address, taskId: Hex): [string, string] => [
 export class MinerJournal {
   readonly path: string;
   readonly #db: Database.Database;
+  /** Statements by SQL, prepared on first use: every task goes through several of them. */
+  readonly #statements = new Map<string, Database.Statement>();
 
   private constructor(path: string, db: Database.Database) {
     this.path = path;
@@ -104,18 +106,27 @@ export class MinerJournal {
     return new MinerJournal(path, db);
   }
 
+  #prepare(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   /** Notes a lease the node accepted (a second call for the same task keeps the first). */
   recordLease(coordinator: Address, task: LeasedTask, now = Date.now()): void {
-    this.#db
-      .prepare("INSERT OR IGNORE INTO leases (coordinator, task_id, task, accepted_at) VALUES (?, ?, ?, ?)")
-      .run(...key(coordinator, task.id), JSON.stringify(task), now);
+    this.#prepare(
+      "INSERT OR IGNORE INTO leases (coordinator, task_id, task, accepted_at) VALUES (?, ?, ?, ?)",
+    ).run(...key(coordinator, task.id), JSON.stringify(task), now);
   }
 
   /** The signed result of a task, if the node ever signed one. */
   signedResult(coordinator: Address, taskId: Hex): JournalResult | undefined {
-    const row = this.#db
-      .prepare("SELECT body, submitted_at FROM results WHERE coordinator = ? AND task_id = ?")
-      .get(...key(coordinator, taskId)) as { body: string; submitted_at: number | null } | undefined;
+    const row = this.#prepare(
+      "SELECT body, submitted_at FROM results WHERE coordinator = ? AND task_id = ?",
+    ).get(...key(coordinator, taskId)) as { body: string; submitted_at: number | null } | undefined;
     if (row === undefined) return undefined;
     return { coordinator, taskId, body: JSON.parse(row.body) as ResultBody, submittedAt: row.submitted_at };
   }
@@ -128,9 +139,9 @@ export class MinerJournal {
     this.#db.exec("PRAGMA synchronous = FULL"); // this commit syncs the WAL, earlier commits with it
     let inserted: { changes: number };
     try {
-      inserted = this.#db
-        .prepare("INSERT OR IGNORE INTO results (coordinator, task_id, body, signed_at) VALUES (?, ?, ?, ?)")
-        .run(...key(coordinator, taskId), JSON.stringify(body), now);
+      inserted = this.#prepare(
+        "INSERT OR IGNORE INTO results (coordinator, task_id, body, signed_at) VALUES (?, ?, ?, ?)",
+      ).run(...key(coordinator, taskId), JSON.stringify(body), now);
     } finally {
       this.#db.exec("PRAGMA synchronous = NORMAL");
     }
@@ -140,9 +151,9 @@ export class MinerJournal {
 
   /** Whether the coordinator has accepted the task's result. */
   isSubmitted(coordinator: Address, taskId: Hex): boolean {
-    const row = this.#db
-      .prepare("SELECT submitted_at FROM results WHERE coordinator = ? AND task_id = ?")
-      .get(...key(coordinator, taskId)) as { submitted_at: number | null } | undefined;
+    const row = this.#prepare("SELECT submitted_at FROM results WHERE coordinator = ? AND task_id = ?").get(
+      ...key(coordinator, taskId),
+    ) as { submitted_at: number | null } | undefined;
     return row?.submitted_at != null;
   }
 
@@ -150,29 +161,25 @@ export class MinerJournal {
   markSubmitted(coordinator: Address, taskId: Hex, now = Date.now()): void {
     const [c, t] = key(coordinator, taskId);
     this.#db.transaction(() => {
-      this.#db
-        .prepare(
-          "UPDATE results SET submitted_at = ? WHERE coordinator = ? AND task_id = ? AND submitted_at IS NULL",
-        )
-        .run(now, c, t);
-      this.#db.prepare("DELETE FROM leases WHERE coordinator = ? AND task_id = ?").run(c, t);
+      this.#prepare(
+        "UPDATE results SET submitted_at = ? WHERE coordinator = ? AND task_id = ? AND submitted_at IS NULL",
+      ).run(now, c, t);
+      this.#prepare("DELETE FROM leases WHERE coordinator = ? AND task_id = ?").run(c, t);
     })();
   }
 
   /** Forgets a lease the node gave back or lost; a signed result, if any, is kept. */
   dropLease(coordinator: Address, taskId: Hex): void {
-    this.#db
-      .prepare("DELETE FROM leases WHERE coordinator = ? AND task_id = ?")
-      .run(...key(coordinator, taskId));
+    this.#prepare("DELETE FROM leases WHERE coordinator = ? AND task_id = ?").run(
+      ...key(coordinator, taskId),
+    );
   }
 
   /** Signed results still to be sent, oldest first. */
   unsubmitted(): JournalResult[] {
-    const rows = this.#db
-      .prepare(
-        "SELECT coordinator, task_id, body FROM results WHERE submitted_at IS NULL ORDER BY signed_at, task_id",
-      )
-      .all() as { coordinator: Address; task_id: Hex; body: string }[];
+    const rows = this.#prepare(
+      "SELECT coordinator, task_id, body FROM results WHERE submitted_at IS NULL ORDER BY signed_at, task_id",
+    ).all() as { coordinator: Address; task_id: Hex; body: string }[];
     return rows.map((row) => ({
       coordinator: row.coordinator,
       taskId: row.task_id,
@@ -183,13 +190,11 @@ export class MinerJournal {
 
   /** Accepted leases with no signed result yet: work a crash interrupted. */
   unsignedLeases(): JournalLease[] {
-    const rows = this.#db
-      .prepare(
-        `SELECT l.coordinator, l.task, l.accepted_at FROM leases l
+    const rows = this.#prepare(
+      `SELECT l.coordinator, l.task, l.accepted_at FROM leases l
          LEFT JOIN results r ON r.coordinator = l.coordinator AND r.task_id = l.task_id
          WHERE r.task_id IS NULL ORDER BY l.accepted_at, l.task_id`,
-      )
-      .all() as { coordinator: Address; task: string; accepted_at: number }[];
+    ).all() as { coordinator: Address; task: string; accepted_at: number }[];
     return rows.map((row) => ({
       coordinator: row.coordinator,
       task: JSON.parse(row.task) as LeasedTask,
@@ -202,28 +207,26 @@ export class MinerJournal {
    * the latest one redeems everything earned there, and an older one arriving late must not win).
    */
   recordReceipt(receipt: StoredReceipt, now = Date.now()): void {
-    this.#db
-      .prepare(
-        `INSERT INTO receipts (coordinator, cumulative_amount, signature, tasks, updated_at) VALUES (?, ?, ?, ?, ?)
+    this.#prepare(
+      `INSERT INTO receipts (coordinator, cumulative_amount, signature, tasks, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (coordinator) DO UPDATE SET cumulative_amount = excluded.cumulative_amount,
            signature = excluded.signature, tasks = excluded.tasks, updated_at = excluded.updated_at
          WHERE length(excluded.cumulative_amount) > length(cumulative_amount)
             OR (length(excluded.cumulative_amount) = length(cumulative_amount) AND excluded.cumulative_amount > cumulative_amount)`,
-      )
-      .run(
-        receipt.coordinator.toLowerCase(),
-        receipt.cumulativeAmount.toString(10),
-        receipt.signature,
-        receipt.tasks,
-        now,
-      );
+    ).run(
+      receipt.coordinator.toLowerCase(),
+      receipt.cumulativeAmount.toString(10),
+      receipt.signature,
+      receipt.tasks,
+      now,
+    );
   }
 
   /** The latest receipt per coordinator. */
   receipts(): StoredReceipt[] {
-    const rows = this.#db
-      .prepare("SELECT coordinator, cumulative_amount, signature, tasks FROM receipts ORDER BY coordinator")
-      .all() as { coordinator: Address; cumulative_amount: string; signature: Hex; tasks: number }[];
+    const rows = this.#prepare(
+      "SELECT coordinator, cumulative_amount, signature, tasks FROM receipts ORDER BY coordinator",
+    ).all() as { coordinator: Address; cumulative_amount: string; signature: Hex; tasks: number }[];
     return rows.map((row) => ({
       coordinator: row.coordinator,
       cumulativeAmount: BigInt(row.cumulative_amount),
@@ -238,17 +241,15 @@ export class MinerJournal {
    * @returns how many outputs were dropped
    */
   pruneOutputs(before: number): number {
-    return this.#db
-      .prepare(
-        `UPDATE results SET body = json_remove(body, '$.output')
+    return this.#prepare(
+      `UPDATE results SET body = json_remove(body, '$.output')
          WHERE submitted_at IS NOT NULL AND submitted_at < ? AND json_type(body, '$.output') IS NOT NULL`,
-      )
-      .run(before).changes;
+    ).run(before).changes;
   }
 
   /** How many results the node ever signed. */
   signedCount(): number {
-    return (this.#db.prepare("SELECT count(*) AS n FROM results").get() as { n: number }).n;
+    return (this.#prepare("SELECT count(*) AS n FROM results").get() as { n: number }).n;
   }
 
   close(): void {

@@ -67,14 +67,15 @@ export async function runTask(deps: TaskRunDeps, backend: Backend, task: LeasedT
   );
 
   try {
-    const output = await backend.run(task.input, {
-      signal: abort.signal,
-      ...(task.stream ? { onDelta: (text: string) => send({ delta: text }) } : {}),
-      onProgress: (fraction) => {
-        if (Date.now() - lastSent >= 250) send({ fraction });
-      },
-    });
-    clearInterval(heartbeat);
+    const output = await backend
+      .run(task.input, {
+        signal: abort.signal,
+        ...(task.stream ? { onDelta: (text: string) => send({ delta: text }) } : {}),
+        onProgress: (fraction) => {
+          if (Date.now() - lastSent >= 250) send({ fraction });
+        },
+      })
+      .finally(() => clearInterval(heartbeat)); // the lease needs no extending past the run
     await outgoing;
     if (abort.signal.aborted) {
       await abandon(deps, task.id);
@@ -83,7 +84,6 @@ export async function runTask(deps: TaskRunDeps, backend: Backend, task: LeasedT
     const signed = await signOnce({ ...deps, coordinator: client.coordinator, task, output });
     await submitSigned(deps, signed);
   } catch (error) {
-    clearInterval(heartbeat);
     await outgoing;
     if (abort.signal.aborted) {
       await abandon(deps, task.id);
@@ -97,7 +97,7 @@ export async function runTask(deps: TaskRunDeps, backend: Backend, task: LeasedT
       logger.warn(`task ${task.id}: could not give it back: ${(failError as Error).message}`);
     });
   } finally {
-    clearInterval(heartbeat);
+    clearInterval(heartbeat); // also when run() threw before returning its promise
     deps.signal.removeEventListener("abort", stop);
   }
 }
