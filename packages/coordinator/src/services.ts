@@ -7,8 +7,10 @@ import type { ApiKeyStore } from "./store/api-keys.js";
 import type { StoreDatabase } from "./store/database.js";
 import type { EquivocationStore } from "./store/equivocations.js";
 import type { SessionStore } from "./store/sessions.js";
+import type { SlashProposalStore } from "./store/slash-proposals.js";
 import type { Task } from "./store/task-record.js";
 import type { TaskStore } from "./store/tasks.js";
+import type { SpotChecker } from "./verification/spot-checker.js";
 
 /** Tunables of the HTTP APIs (see config.ts for the defaults and the file format). */
 export interface ApiLimits {
@@ -78,6 +80,10 @@ export interface CoordinatorServices {
   earnings: Earnings;
   /** Proofs of miners that signed two different results for one task, until Disputes has them. */
   equivocations: EquivocationStore;
+  /** Re-runs a share of the results on independent miners and holds their pay until the verdict. */
+  spotChecks: SpotChecker;
+  /** Slashes proposed after failed spot checks, with their evidence, until Disputes has them. */
+  slashProposals: SlashProposalStore;
   metrics: Metrics;
   limits: ApiLimits;
 }

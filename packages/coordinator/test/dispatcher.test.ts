@@ -50,6 +50,7 @@ function setup(weights: Record<Address, number>, options: SetupOptions = {}) {
   const stakes: StakeView = {
     eligible: (miner) => miner in weights,
     weight: (miner) => weights[miner] ?? 0,
+    owner: (miner) => (miner in weights ? miner : undefined),
   };
   const dispatcher = new Dispatcher({
     tasks,
@@ -162,7 +163,7 @@ describe("Dispatcher", () => {
     const dispatcher = new Dispatcher({
       tasks,
       events: new TaskEvents(),
-      stakes: { eligible: () => true, weight: () => 1 },
+      stakes: { eligible: () => true, weight: () => 1, owner: (miner) => miner },
     });
     dispatchers.push(dispatcher);
     const order: string[] = [];

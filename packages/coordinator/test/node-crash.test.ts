@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../scripts/testing/ports.js";
 import { openDatabase } from "../src/store/database.js";
 import { TaskStore } from "../src/store/tasks.js";
+import { NO_SPOT_CHECKS } from "./fixtures/coordinator.js";
 import { demoChatOutput, MinerClient } from "./fixtures/miner-client.js";
 import type { MinerServeLoop } from "./fixtures/miner-serve.js";
 import {
@@ -46,7 +47,8 @@ function roost(args: string[], env: Record<string, string> = {}) {
 async function startCoordinatorProcess(): Promise<ChildProcess> {
   // Short leases: tasks in answers that the kill cut off move on to a miner within seconds.
   const config = join(dir, "coordinator.json");
-  writeFileSync(config, JSON.stringify({ leaseMs: 3_000 }));
+  // Spot checks off: the test counts the tasks it submitted (the node suites test checks across restarts).
+  writeFileSync(config, JSON.stringify({ leaseMs: 3_000, verification: NO_SPOT_CHECKS }));
   const { args, env } = roost(
     ["coordinator", "start", "--config", config, "--port", String(port), "--db", db, "--log-level", "warn"],
     { ROOST_PRIVATE_KEY: privateKeyOf(COORDINATOR.operator) },

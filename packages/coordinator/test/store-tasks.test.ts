@@ -65,6 +65,7 @@ describe("enqueue", () => {
       error: null,
       createdAt: 1_000,
       updatedAt: 1_000,
+      excludedOwners: null,
     });
     expect(tasks.get(spec.id)).toEqual(task);
     expect(tasks.get(randomTaskId())).toBeUndefined();

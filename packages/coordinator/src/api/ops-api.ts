@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { CoordinatorServices } from "../services.js";
+import { ApiError } from "./errors.js";
 
 /** Health, Prometheus metrics and the public network view the portal reads. */
 export async function opsApi(app: FastifyInstance, { services }: { services: CoordinatorServices }) {
@@ -30,15 +31,38 @@ export async function opsApi(app: FastifyInstance, { services }: { services: Coo
       chainId: services.disputesDomain.chainId,
       chain: chain.status(),
       tasks: counts,
+      spotChecks: services.spotChecks.counts(),
       models: dispatcher.presence.models((miner) => chain.eligible(miner)),
       miners: dispatcher.presence.list().map((miner) => ({
         operator: miner.operator,
         online: miner.online,
         eligible: chain.eligible(miner.operator),
         models: miner.models,
+        trust: services.spotChecks.trust.trust(miner.operator),
         hardware: miner.hardware ?? null,
         lastSeen: new Date(miner.lastSeen).toISOString(),
       })),
     };
   });
+
+  // The evidence bundle behind a slash proposal (its evidenceURI): the bytes whose keccak256 the
+  // proposal's evidenceHash is, so anyone can check them.
+  app.get<{ Params: { hash: string } }>(
+    "/api/evidence/:hash",
+    { schema: { params: { type: "object", properties: { hash: { type: "string" } }, required: ["hash"] } } },
+    async (request, reply) => {
+      const { hash } = request.params;
+      if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) {
+        throw new ApiError(400, "hash must be the evidence's keccak256: 0x and 64 hex digits", {
+          param: "hash",
+          code: "invalid_value",
+        });
+      }
+      const evidence = services.slashProposals.evidence(hash);
+      if (evidence === undefined) {
+        throw new ApiError(404, `no evidence with hash ${hash} here`, { code: "evidence_not_found" });
+      }
+      return reply.type("application/json; charset=utf-8").send(Buffer.from(evidence));
+    },
+  );
 }

@@ -171,6 +171,11 @@ export class MinerRegistry {
     return this.get(operator)?.eligible ?? false;
   }
 
+  /** The owner of a registered miner (any status), or undefined. */
+  owner(operator: Address): Address | undefined {
+    return this.get(operator)?.owner;
+  }
+
   /** The miner's total active stake in wei (0 for an unknown operator). */
   stakeOf(operator: Address): bigint {
     return this.get(operator)?.totalStake ?? 0n;

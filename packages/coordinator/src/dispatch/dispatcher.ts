@@ -10,6 +10,8 @@ export interface StakeView {
   eligible(operator: Address): boolean;
   /** Sampling weight, proportional to stake; 0 = never chosen. */
   weight(operator: Address): number;
+  /** The owner of a registered miner operator (spot checks run on another owner's miner). */
+  owner(operator: Address): Address | undefined;
 }
 
 export interface DispatcherOptions {
@@ -25,6 +27,9 @@ export interface DispatcherOptions {
   random?: Random;
   now?: () => number;
 }
+
+/** Restricted tasks a poll looks at, at most (the oldest first). */
+const RESTRICTED_SCAN = 50;
 
 interface Waiter {
   miner: Address;
@@ -107,7 +112,7 @@ export class Dispatcher {
   offer(task: Task): void {
     if (this.#closed || task.status !== "queued" || this.#waiting.size === 0) return;
     const tried = this.#tried.get(task.id);
-    const serves = (miner: Address) => this.#serves(miner, task.model);
+    const serves = (miner: Address) => this.#serves(miner, task.model) && this.#allowed(task, miner);
     const miner =
       this.#waiting.sampleWhere((key) => serves(key) && !tried?.has(key), this.#random) ??
       (tried === undefined ? undefined : this.#waiting.sampleWhere(serves, this.#random));
@@ -126,13 +131,19 @@ export class Dispatcher {
     this.#release(miner); // a newer poll replaces an older one
     if (this.#closed || request.slots === 0 || !this.#stakes.eligible(miner)) return [];
     if (!this.#cooling(miner) && request.models.length > 0) {
-      const leased = this.#tasks.lease({
-        miner,
-        models: request.models,
-        limit: request.slots,
-        leaseMs: this.leaseMs,
-        now: this.#now(),
-      });
+      // Spot checks first: they wait for an independent miner, while any miner may take the rest.
+      const leased = this.#leaseRestricted(miner, request);
+      if (leased.length < request.slots) {
+        leased.push(
+          ...this.#tasks.lease({
+            miner,
+            models: request.models,
+            limit: request.slots - leased.length,
+            leaseMs: this.leaseMs,
+            now: this.#now(),
+          }),
+        );
+      }
       if (leased.length > 0) {
         for (const task of leased) this.#events.emit({ type: "leased", task });
         return leased;
@@ -229,6 +240,25 @@ export class Dispatcher {
         if (this.#waiters.get(miner) === waiter) this.#release(miner);
       });
     }
+  }
+
+  /** Leases to `miner` the queued restricted tasks (spot checks) it may run, up to its free slots. */
+  #leaseRestricted(miner: Address, request: PollRequest): Task[] {
+    const leased: Task[] = [];
+    for (const task of this.#tasks.restrictedQueued(request.models, RESTRICTED_SCAN)) {
+      if (leased.length >= request.slots) break;
+      if (!this.#allowed(task, miner)) continue;
+      const taken = this.#tasks.assign(task.id, miner, this.leaseMs, this.#now());
+      if (taken !== undefined) leased.push(taken);
+    }
+    return leased;
+  }
+
+  /** Whether `miner` may run `task`: any miner, unless the task excludes its owner's miners. */
+  #allowed(task: Task, miner: Address): boolean {
+    if (task.excludedOwners === null) return true;
+    const owner = this.#stakes.owner(miner);
+    return owner !== undefined && !task.excludedOwners.includes(owner.toLowerCase());
   }
 
   /** Answers the miner's waiting poll with what it was handed so far (maybe nothing). */

@@ -125,7 +125,8 @@ export function acceptResult(
       miner,
       { resultHash: computed, signature: submission.signature, payload: output, completedAt: now },
       (completed) => {
-        services.earnings.credit(miner, completed);
+        // A result drawn for a spot check is paid once the check passes (verification/spot-checker.ts).
+        if (!services.spotChecks.hold(completed, miner)) services.earnings.credit(miner, completed);
       },
     );
     return { task: done, replay: false };

@@ -8,11 +8,15 @@ import { privateKeyToAccount, privateKeyToAddress } from "viem/accounts";
 import { MinerRegistry } from "../chain/registry.js";
 import type { CoordinatorConfig } from "../config.js";
 import { EscrowWatch } from "../payments/escrow-watch.js";
+import { parsePriceTable } from "../payments/prices.js";
 import { buildServer, closeServer } from "../server.js";
 import type { CoordinatorServices } from "../services.js";
 import { startCheckpointer } from "../store/checkpointer.js";
 import { openDatabase } from "../store/database.js";
-import { EquivocationProver } from "../verification/equivocation.js";
+import { DisputesOutbox } from "../verification/disputes-outbox.js";
+import { configuredHonesty } from "../verification/economics.js";
+import { equivocationProofs } from "../verification/equivocation.js";
+import { slashProposals } from "../verification/slash-proposer.js";
 import { createServices } from "./create-services.js";
 
 export interface StartCoordinatorOptions {
@@ -37,8 +41,10 @@ export interface CoordinatorNode {
 
 const SWEEP_MS = 1_000;
 const PURGE_MS = 60_000;
-/** How often proofs of equivocation Disputes has not taken yet are sent again. */
-const EQUIVOCATION_RETRY_MS = 60_000;
+/** How often proofs and proposals Disputes has not taken yet are sent again. */
+const DISPUTES_RETRY_MS = 60_000;
+/** How often running spot checks are reviewed (time-outs, failed re-runs, work left by a restart). */
+const SPOT_CHECK_SWEEP_MS = 5_000;
 
 /**
  * Starts a coordinator: loads the miners from Staking, opens the queue, and serves the app, miner and
@@ -107,19 +113,38 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     },
     onError: (error) => log.warn({ err: error }, "escrow check failed"),
   });
-  const [role, status] = await roostContracts(deployment, publicClient).staking.read.nodeState([operator]);
+  const contracts = roostContracts(deployment, publicClient, walletClient);
+  const [role, status] = await contracts.staking.read.nodeState([operator]);
+  // Evidence is served where apps and miners reach this coordinator: its registered endpoint.
+  const endpoint =
+    role === Role.Coordinator ? (await contracts.staking.read.getNode([operator])).endpoint : "";
   if (role !== Role.Coordinator || status !== Status.Active) {
     log.warn(
       { operator },
       "this operator is not an active registered coordinator: miners can log in, but PaymentEscrow will not pay its receipts; run roost register coordinator",
     );
   }
+  const honesty = configuredHonesty(
+    config.verification,
+    parsePriceTable(config.prices),
+    registry.minSelfStake,
+  );
+  if (!honesty.honest) {
+    log.warn(
+      { spotCheckRate: config.verification.spotCheckRate, slashBps: config.verification.slashBps },
+      `verification settings make cheating pay: ${honesty.explanation}`,
+    );
+  }
 
-  const prover = new EquivocationProver({
-    store: services.equivocations,
-    contracts: roostContracts(deployment, publicClient, walletClient),
+  const { spotChecks } = services;
+  spotChecks.log = log;
+  const outbox = new DisputesOutbox({
+    sources: [
+      equivocationProofs(services.equivocations, contracts),
+      slashProposals(services.slashProposals, contracts, () => spotChecks.evidenceBaseUrl),
+    ],
     publicClient,
-    intervalMs: EQUIVOCATION_RETRY_MS,
+    intervalMs: DISPUTES_RETRY_MS,
     log,
   });
 
@@ -130,17 +155,29 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       log.error({ err: error }, "lease sweep failed");
     }
   }, SWEEP_MS);
+  const reviewChecks = () => {
+    try {
+      spotChecks.sweep();
+    } catch (error) {
+      log.error({ err: error }, "spot check sweep failed");
+    }
+  };
+  const checkSweep = setInterval(reviewChecks, SPOT_CHECK_SWEEP_MS);
+  checkSweep.unref();
   const purge = setInterval(() => services.sessions.purgeExpired(), PURGE_MS);
   sweep.unref();
   purge.unref();
   escrow.start();
-  prover.start();
-  // A proof recorded while a result was refused goes out at once, not at the next retry.
-  services.equivocations.onRecord = () => void prover.proveAll();
+  // A proof or proposal recorded while serving goes out at once, not at the next retry.
+  services.equivocations.onRecord = () => void outbox.flush();
+  spotChecks.onProposal = () => void outbox.flush();
 
   await server.listen({ host: config.host, port: config.port });
   const port = (server.server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  spotChecks.evidenceBaseUrl = endpoint === "" ? url : endpoint;
+  outbox.start();
+  reviewChecks(); // checks a previous run left unfinished
   log.info({ url, operator, miners: registry.miners().length }, "coordinator listening");
 
   let stopping: Promise<void> | undefined;
@@ -148,9 +185,10 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     stopping ??= (async () => {
       services.dispatcher.close();
       clearInterval(sweep);
+      clearInterval(checkSweep);
       clearInterval(purge);
       await escrow?.stop();
-      await prover.stop();
+      await outbox.stop();
       await closeServer(server);
       await registry.stop();
       await checkpointer.stop();

@@ -8,15 +8,21 @@ import { CoordinatorMetrics } from "../ops/metrics.js";
 import { EarningsBook } from "../payments/earnings.js";
 import type { EscrowStatus } from "../payments/escrow-watch.js";
 import { parsePriceTable } from "../payments/prices.js";
+import { cryptoRandom } from "../scheduling/weighted-sampler.js";
 import type { ChainView, CoordinatorServices } from "../services.js";
 import { ApiKeyStore } from "../store/api-keys.js";
 import type { StoreDatabase } from "../store/database.js";
 import { EquivocationStore } from "../store/equivocations.js";
+import { MinerTrustStore } from "../store/miner-trust.js";
 import { SessionStore } from "../store/sessions.js";
+import { SlashProposalStore } from "../store/slash-proposals.js";
+import { SpotCheckStore } from "../store/spot-checks.js";
 import { TaskStore } from "../store/tasks.js";
+import { SpotChecker } from "../verification/spot-checker.js";
+import { TrustBook } from "../verification/trust.js";
 
 export interface CreateServicesOptions {
-  config: Pick<CoordinatorConfig, "limits" | "leaseMs" | "cooldownMs" | "prices">;
+  config: Pick<CoordinatorConfig, "limits" | "leaseMs" | "cooldownMs" | "prices" | "verification">;
   db: StoreDatabase;
   chain: ChainView;
   /** The coordinator operator's private key: signs receipts. */
@@ -51,6 +57,23 @@ export function createServices(
     cooldownMs: config.cooldownMs,
   });
   const earnings = new EarningsBook(db, parsePriceTable(config.prices), signer, signer.address, escrowDomain);
+  const { verification } = config;
+  const slashProposals = new SlashProposalStore(db);
+  const spotChecks = new SpotChecker({
+    db,
+    tasks,
+    dispatcher,
+    chain,
+    earnings,
+    trust: new TrustBook(verification, cryptoRandom, new MinerTrustStore(db)),
+    checks: new SpotCheckStore(db),
+    proposals: slashProposals,
+    domain: disputesDomain,
+    coordinator: signer.address,
+    slashBps: verification.slashBps,
+    checkTimeoutMs: verification.checkTimeoutMs,
+    maxAttempts: config.limits.maxAttempts,
+  });
   const metrics = new CoordinatorMetrics({
     taskCounts: () => tasks.countsByStatus(),
     minersOnline: () => dispatcher.presence.online().length,
@@ -73,6 +96,8 @@ export function createServices(
     chain,
     earnings,
     equivocations: new EquivocationStore(db),
+    spotChecks,
+    slashProposals,
     metrics,
     limits: config.limits,
   };

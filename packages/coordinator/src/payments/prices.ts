@@ -44,6 +44,15 @@ export class PriceTable {
     return this.#models.get(input.model) ?? this.#defaults[input.type];
   }
 
+  /** The highest price in the table (wei): what faking one task could save at most. */
+  dearest(): bigint {
+    let dearest = 0n;
+    for (const price of [...Object.values(this.#defaults), ...this.#models.values()]) {
+      if (price > dearest) dearest = price;
+    }
+    return dearest;
+  }
+
   /** The table in CAI, for logs and the public network view. */
   describe(): { default: Record<TaskType, string>; models: Record<string, string> } {
     return {

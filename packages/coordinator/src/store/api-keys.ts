@@ -69,7 +69,10 @@ export class ApiKeyStore {
     );
     this.#byHash = sql.prepare(`SELECT ${COLUMNS} FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL`);
     this.#byId = sql.prepare(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`);
-    this.#list = sql.prepare(`SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, id`);
+    // The internal key spot checks are filed under (migration 5) is nobody's to list.
+    this.#list = sql.prepare(
+      `SELECT ${COLUMNS} FROM api_keys WHERE id <> 'spot-checks' ORDER BY created_at, id`,
+    );
     this.#revoke = sql.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
     this.#setRateLimit = sql.prepare("UPDATE api_keys SET rate_limit_per_minute = ? WHERE id = ?");
   }

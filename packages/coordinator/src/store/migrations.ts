@@ -127,6 +127,69 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX equivocations_pending ON equivocations (created_at) WHERE status = 'pending';
     `,
   },
+  {
+    version: 5,
+    name: "spot checks",
+    sql: `
+      -- Owners (JSON array of lower-case addresses) whose miners must not run the task: a spot check
+      -- runs on an independent miner. NULL for an app's task, which any miner may run.
+      ALTER TABLE tasks ADD COLUMN excluded_owners TEXT;
+      CREATE INDEX tasks_restricted ON tasks (model, created_at, seq)
+        WHERE status = 'queued' AND excluded_owners IS NOT NULL;
+
+      -- The key spot-check tasks are filed under. Revoked and its hash is no SHA-256 of anything, so no
+      -- request can use it; it exists because every task belongs to a key.
+      INSERT INTO api_keys (id, name, prefix, key_hash, created_at, revoked_at)
+        VALUES ('spot-checks', 'spot checks (internal)', '', '${"-".repeat(64)}', 0, 0);
+
+      -- A result under check: the original task, its miner and owner, the pinned input the check runs.
+      -- The miner's pay for it is held until the verdict.
+      CREATE TABLE spot_checks (
+        task_id TEXT PRIMARY KEY REFERENCES tasks (id),
+        miner TEXT NOT NULL CHECK (length(miner) = 42),
+        owner TEXT NOT NULL CHECK (length(owner) = 42),
+        status TEXT NOT NULL CHECK (status IN ('running', 'passed', 'failed', 'inconclusive', 'unchecked')),
+        -- Why it ended as it did, in words (the comparison), once it ended.
+        verdict TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX spot_checks_running ON spot_checks (created_at) WHERE status = 'running';
+
+      -- The re-runs of a check: each a task of its own, with the miner that ran it once it has a result.
+      CREATE TABLE spot_check_runs (
+        run_task_id TEXT PRIMARY KEY REFERENCES tasks (id),
+        task_id TEXT NOT NULL REFERENCES spot_checks (task_id),
+        created_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX spot_check_runs_task ON spot_check_runs (task_id);
+
+      -- BOINC-style trust per miner operator: checks passed in a row, and in total.
+      CREATE TABLE miner_trust (
+        miner TEXT PRIMARY KEY CHECK (length(miner) = 42),
+        streak INTEGER NOT NULL CHECK (streak >= 0),
+        passed INTEGER NOT NULL CHECK (passed >= 0),
+        failed INTEGER NOT NULL CHECK (failed >= 0),
+        updated_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      -- Slashes this coordinator proposes to Disputes, with the evidence bundle served at evidenceURI.
+      CREATE TABLE slash_proposals (
+        task_id TEXT PRIMARY KEY,
+        miner TEXT NOT NULL CHECK (length(miner) = 42),
+        bps INTEGER NOT NULL CHECK (bps BETWEEN 1 AND 10000),
+        evidence BLOB NOT NULL,
+        evidence_hash TEXT NOT NULL UNIQUE CHECK (length(evidence_hash) = 66),
+        status TEXT NOT NULL CHECK (status IN ('pending', 'proposed', 'refused')),
+        proposal_id TEXT,
+        transaction_hash TEXT,
+        error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX slash_proposals_pending ON slash_proposals (created_at) WHERE status = 'pending';
+    `,
+  },
 ];
 
 /**

@@ -48,12 +48,14 @@ export interface Task {
   /** Unix milliseconds. */
   createdAt: number;
   updatedAt: number;
+  /** Owners (lower-case) whose miners must not run it (a spot check's); null: any miner may. */
+  excludedOwners: string[] | null;
 }
 
 /** Columns selected for a task, in {@link TaskRow} order. */
 export const TASK_COLUMNS = `seq, id, api_key_id, kind, model, input, input_hash, stream, idempotency_key, status,
   attempts, max_attempts, leased_to, lease_expires_at, first_token_sent, result_hash, signature,
-  result_payload, result_encoding, completed_at, error, created_at, updated_at`;
+  result_payload, result_encoding, completed_at, error, created_at, updated_at, excluded_owners`;
 
 export interface TaskRow {
   /** Insertion order; breaks created_at ties. */
@@ -81,13 +83,14 @@ export interface TaskRow {
   error: string | null;
   created_at: number;
   updated_at: number;
+  excluded_owners: string | null;
 }
 
 const COLUMN_NAMES = TASK_COLUMNS.split(",").map((name) => name.trim()) as (keyof TaskRow)[];
 
 /**
  * A row read in raw mode (an array in {@link TASK_COLUMNS} order) as a {@link TaskRow}. libsql builds
- * a row object in ~1.2 us per column, an array in a third of that, and a task row has 23 columns.
+ * a row object in ~1.2 us per column, an array in a third of that, and a task row has 24 columns.
  */
 export function rowFromValues(values: unknown[]): TaskRow {
   const row = {} as Record<keyof TaskRow, unknown>;
@@ -116,6 +119,7 @@ export function taskFromRow(row: TaskRow): Task {
     error: row.error,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    excludedOwners: row.excluded_owners === null ? null : (JSON.parse(row.excluded_owners) as string[]),
   };
 }
 

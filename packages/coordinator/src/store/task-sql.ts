@@ -11,19 +11,29 @@ export const TASK_SQL = {
   // Queued, or already leased to a miner waiting for work (one write instead of an insert and a lease).
   // Parameters named as the columns: the caller binds the TaskRow it returns.
   insert: `INSERT INTO tasks (id, api_key_id, kind, model, input, input_hash, stream, idempotency_key, status,
-      attempts, max_attempts, leased_to, lease_expires_at, created_at, updated_at)
+      attempts, max_attempts, leased_to, lease_expires_at, created_at, updated_at, excluded_owners)
     VALUES (:id, :api_key_id, :kind, :model, :input, :input_hash, :stream, :idempotency_key, :status,
-      :attempts, :max_attempts, :leased_to, :lease_expires_at, :created_at, :updated_at)`,
-  // A read before the lease's write transaction: most polls find nothing queued.
+      :attempts, :max_attempts, :leased_to, :lease_expires_at, :created_at, :updated_at, :excluded_owners)`,
+  // A read before the lease's write transaction: most polls find nothing queued. Tasks restricted to
+  // some miners (spot checks) are placed by the dispatcher, never leased by this scan.
   anyQueued: `SELECT 1 FROM tasks
-    WHERE status = 'queued' AND model IN (SELECT value FROM json_each(:models)) LIMIT 1`,
+    WHERE status = 'queued' AND model IN (SELECT value FROM json_each(:models)) AND excluded_owners IS NULL
+    LIMIT 1`,
   // One statement: pick the oldest queued tasks of the models and mark them leased.
   lease: `UPDATE tasks SET status = 'leased', leased_to = :miner, lease_expires_at = :expiresAt,
       attempts = attempts + 1, updated_at = :now
     WHERE seq IN (
       SELECT seq FROM tasks
-      WHERE status = 'queued' AND model IN (SELECT value FROM json_each(:models))
+      WHERE status = 'queued' AND model IN (SELECT value FROM json_each(:models)) AND excluded_owners IS NULL
       ORDER BY created_at, seq LIMIT :limit)
+    RETURNING ${TASK_COLUMNS}`,
+  // Queued tasks restricted to some miners, oldest first (few: an empty partial index when none).
+  restrictedQueued: `SELECT ${TASK_COLUMNS} FROM tasks INDEXED BY tasks_restricted
+    WHERE status = 'queued' AND excluded_owners IS NOT NULL AND model IN (SELECT value FROM json_each(:models))
+    ORDER BY created_at, seq LIMIT :limit`,
+  // A queued task nobody will run (a spot check with no independent miner in time).
+  cancelQueued: `UPDATE tasks SET status = 'failed', error = :error, updated_at = :now
+    WHERE id = :id AND status = 'queued'
     RETURNING ${TASK_COLUMNS}`,
   // The dispatcher's stake-weighted choice: one queued task to one chosen miner.
   assign: `UPDATE tasks SET status = 'leased', leased_to = :miner, lease_expires_at = :expiresAt,

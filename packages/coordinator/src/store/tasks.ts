@@ -46,6 +46,8 @@ export interface EnqueueInput {
   now?: number;
   /** Store the task already leased to this miner, for `leaseMs` (its first attempt). */
   leaseTo?: { miner: string; leaseMs: number };
+  /** Owners whose miners must not run it (a spot check); the dispatcher places such a task itself. */
+  excludedOwners?: readonly string[];
 }
 
 export interface LeaseInput {
@@ -153,6 +155,10 @@ export class TaskStore {
       error: null,
       created_at: now,
       updated_at: now,
+      excluded_owners:
+        input.excludedOwners === undefined
+          ? null
+          : JSON.stringify(input.excludedOwners.map((owner) => owner.toLowerCase())),
     };
     const insert = (): Task => {
       try {
@@ -198,6 +204,21 @@ export class TaskStore {
     // RETURNING has no defined order.
     rows.sort((a, b) => a.created_at - b.created_at || a.seq - b.seq);
     return rows.map(taskFromRow);
+  }
+
+  /** The oldest queued tasks of `models` that exclude some owners' miners (see EnqueueInput). */
+  restrictedQueued(models: readonly string[], limit: number): Task[] {
+    if (models.length === 0) return [];
+    return many(this.#sql.restrictedQueued.all({ models: JSON.stringify(models), limit })).map(taskFromRow);
+  }
+
+  /** Fails a task still queued (nobody took it in time); undefined if it is no longer queued. */
+  cancelQueued(id: string, reason: string, now: number = Date.now()): Task | undefined {
+    const error = String(reason).slice(0, MAX_REASON_LENGTH) || "cancelled";
+    const row = this.#db.write(() =>
+      one(this.#sql.cancelQueued.get({ id: id.toLowerCase(), error, now: millis(now, "now") })),
+    );
+    return row === undefined ? undefined : taskFromRow(row);
   }
 
   /** Leases one queued task to `miner`; undefined when the task is not (or no longer) queued. */

@@ -1,4 +1,6 @@
 import { formatEther } from "viem";
+import type { VerificationConfig } from "../config.js";
+import type { PriceTable } from "../payments/prices.js";
 
 // When is cheating irrational? Proof of Sampling's condition: a faked result is checked with
 // probability p; the check is honest unless the re-running miner colludes (share r of the checkers);
@@ -49,3 +51,22 @@ export function honestyCondition(inputs: HonestyInputs): HonestyVerdict {
 }
 
 const round = (value: number) => Number(value.toPrecision(4));
+
+/**
+ * The condition for this coordinator's settings: the dearest task it pays for (faking it saves the
+ * most; at worst the whole pay), and the slash its proposals ask for on a miner at the minimum stake.
+ */
+export function configuredHonesty(
+  verification: Pick<VerificationConfig, "spotCheckRate" | "colludingShare" | "slashBps">,
+  prices: PriceTable,
+  minMinerStake: bigint,
+): HonestyVerdict {
+  const dearest = prices.dearest();
+  return honestyCondition({
+    spotCheckRate: verification.spotCheckRate,
+    colludingShare: verification.colludingShare,
+    reward: dearest,
+    slash: (minMinerStake * BigInt(verification.slashBps)) / 10_000n,
+    saving: dearest,
+  });
+}

@@ -1,8 +1,9 @@
-import { ERROR_MESSAGES, explainError, type RoostContracts, recoverDigestSigner } from "@roost/chain";
+import { type RoostContracts, recoverDigestSigner } from "@roost/chain";
 import { hashTaskResult, type RoostDomainParams, type TaskResult } from "@roost/protocol";
-import type { Address, PublicClient } from "viem";
+import type { Address } from "viem";
 import type { EquivocationStore, SignedTaskResult } from "../store/equivocations.js";
 import type { Task } from "../store/task-record.js";
+import type { OutboxSource } from "./disputes-outbox.js";
 
 // A miner that submits a second, different signed result for a task it already completed has signed
 // two results for one task: Disputes slashes that on sight (proveEquivocation). The coordinator keeps
@@ -41,70 +42,23 @@ export function acceptedTaskResult(
   return undefined;
 }
 
-export interface EquivocationProverOptions {
-  store: EquivocationStore;
-  /** Disputes with the coordinator operator's wallet. */
-  contracts: RoostContracts;
-  publicClient: PublicClient;
-  intervalMs: number;
-  log: { info(fields: object, message: string): void; warn(fields: object, message: string): void };
-}
-
-/** Sends every pending proof to Disputes, now and every `intervalMs`; a refusal is kept with its reason. */
-export class EquivocationProver {
-  readonly #options: EquivocationProverOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> = Promise.resolve();
-
-  constructor(options: EquivocationProverOptions) {
-    this.#options = options;
-  }
-
-  start(): void {
-    this.#timer ??= setInterval(() => void this.proveAll(), this.#options.intervalMs);
-    this.#timer.unref();
-    void this.proveAll();
-  }
-
-  /** Sends the pending proofs, one at a time (one runs at once; a call meanwhile waits for it). */
-  proveAll(): Promise<void> {
-    this.#running = this.#running.then(() => this.#sendPending());
-    return this.#running;
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
-  }
-
-  async #sendPending(): Promise<void> {
-    const { store, contracts, publicClient, log } = this.#options;
-    for (const proof of store.pending()) {
-      try {
-        const hash = await contracts.disputes.write.proveEquivocation([
-          proof.a.result,
-          proof.a.signature,
-          proof.b.result,
-          proof.b.signature,
-        ]);
-        const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 });
-        if (receipt.status === "success") {
-          store.settle(proof.taskId, { proven: true, transactionHash: hash });
-          log.info(
-            { miner: proof.miner, taskId: proof.taskId, transaction: hash },
-            "equivocation proven on chain",
-          );
-        } else store.settle(proof.taskId, { proven: false, error: `transaction ${hash} reverted` });
-      } catch (error) {
-        const explained = explainError(error);
-        const refused =
-          explained.errorName !== undefined && Object.hasOwn(ERROR_MESSAGES, explained.errorName);
-        if (refused) store.settle(proof.taskId, { proven: false, error: explained.message });
-        log.warn(
-          { miner: proof.miner, taskId: proof.taskId, error: explained.message },
-          refused ? "Disputes refused the equivocation proof" : "equivocation proof not sent; retrying",
-        );
-      }
-    }
-  }
+/** The pending proofs of `store`, as items of the node's DisputesOutbox. */
+export function equivocationProofs(store: EquivocationStore, contracts: RoostContracts): OutboxSource {
+  return {
+    what: "equivocation proof",
+    pending: () =>
+      store.pending().map((proof) => ({
+        fields: { miner: proof.miner, taskId: proof.taskId },
+        send: () =>
+          contracts.disputes.write.proveEquivocation([
+            proof.a.result,
+            proof.a.signature,
+            proof.b.result,
+            proof.b.signature,
+          ]),
+        done: (receipt) =>
+          store.settle(proof.taskId, { proven: true, transactionHash: receipt.transactionHash }),
+        refused: (error) => store.settle(proof.taskId, { proven: false, error }),
+      })),
+  };
 }

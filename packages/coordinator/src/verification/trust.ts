@@ -1,5 +1,6 @@
 import type { Address } from "viem";
 import { cryptoRandom, type Random } from "../scheduling/weighted-sampler.js";
+import type { TrustRecord } from "../store/miner-trust.js";
 
 // Which results get a spot check, BOINC-style adaptive replication: a miner is checked on every task
 // until it has passed `probationChecks` checks in a row, then on a random share `spotCheckRate` of its
@@ -15,21 +16,28 @@ export interface TrustPolicy {
 
 export const DEFAULT_TRUST_POLICY: TrustPolicy = { spotCheckRate: 0.03, probationChecks: 10 };
 
-export interface MinerTrust {
-  /** Checks passed since the last failure (or since the miner was first seen). */
-  streak: number;
-  passed: number;
-  failed: number;
+export interface MinerTrust extends TrustRecord {
   trusted: boolean;
 }
 
-/** Trust per miner operator (lower-case keys), in memory. */
+/** Where trust is kept between runs (store/miner-trust.ts); the book caches what it read. */
+export interface TrustRecords {
+  load(miner: Address): TrustRecord | undefined;
+  save(miner: Address, record: TrustRecord): void;
+}
+
+/** Trust per miner operator (lower-case keys), cached in memory over optional durable records. */
 export class TrustBook {
   readonly policy: TrustPolicy;
   readonly #random: Random;
-  readonly #miners = new Map<string, { streak: number; passed: number; failed: number }>();
+  readonly #records: TrustRecords | undefined;
+  readonly #miners = new Map<string, TrustRecord>();
 
-  constructor(policy: TrustPolicy = DEFAULT_TRUST_POLICY, random: Random = cryptoRandom) {
+  constructor(
+    policy: TrustPolicy = DEFAULT_TRUST_POLICY,
+    random: Random = cryptoRandom,
+    records?: TrustRecords,
+  ) {
     if (!(policy.spotCheckRate >= 0 && policy.spotCheckRate <= 1)) {
       throw new RangeError(`spotCheckRate must be from 0 to 1, not ${policy.spotCheckRate}`);
     }
@@ -38,6 +46,7 @@ export class TrustBook {
     }
     this.policy = policy;
     this.#random = random;
+    this.#records = records;
   }
 
   /** Whether this result of `miner` is to be checked: always on probation, else with probability p. */
@@ -51,6 +60,7 @@ export class TrustBook {
     const entry = this.#entry(miner);
     entry.streak += 1;
     entry.passed += 1;
+    this.#records?.save(miner, entry);
     return this.trust(miner);
   }
 
@@ -59,19 +69,21 @@ export class TrustBook {
     const entry = this.#entry(miner);
     entry.streak = 0;
     entry.failed += 1;
+    this.#records?.save(miner, entry);
     return this.trust(miner);
   }
 
   trust(miner: Address): MinerTrust {
-    const entry = this.#miners.get(miner.toLowerCase()) ?? { streak: 0, passed: 0, failed: 0 };
+    const entry = this.#entry(miner);
     return { ...entry, trusted: entry.streak >= this.policy.probationChecks };
   }
 
-  #entry(miner: Address) {
+  #entry(miner: Address): TrustRecord {
     const address = miner.toLowerCase();
     let entry = this.#miners.get(address);
     if (entry === undefined) {
-      entry = { streak: 0, passed: 0, failed: 0 };
+      const stored = this.#records?.load(miner);
+      entry = stored === undefined ? { streak: 0, passed: 0, failed: 0 } : { ...stored };
       this.#miners.set(address, entry);
     }
     return entry;
