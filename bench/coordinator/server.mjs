@@ -34,6 +34,9 @@ class StaticChain {
   weight(miner) {
     return this.#weights.get(miner.toLowerCase()) ?? 0;
   }
+  owner(miner) {
+    return this.#weights.has(miner.toLowerCase()) ? miner : undefined; // each its own owner
+  }
   status() {
     return { degraded: false, lastSyncedBlock: 1, lagBlocks: 0 };
   }

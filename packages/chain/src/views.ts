@@ -1,3 +1,5 @@
+import { disputesAbi } from "@roost/protocol";
+import type { PublicClient } from "viem";
 import { ROLE_NAMES, type RoostContracts } from "./contracts.js";
 
 /** Staking's views are paginated; this many per call. */
@@ -54,4 +56,32 @@ export async function allProposals(disputes: Disputes) {
     proposals.push(...read.map((p, i) => ({ ...p, id: batch[i] as bigint })));
   }
   return proposals;
+}
+
+/** Blocks per eth_getLogs call when scanning for events (providers cap the range). */
+const LOG_RANGE = 10_000n;
+
+/**
+ * Where each proposal's evidence bundle is served, by proposal id: the evidenceURI of its SlashProposed
+ * event (the contract keeps only the hash), scanned from `fromBlock` (the deployment's first block).
+ */
+export async function evidenceURIs(
+  publicClient: PublicClient,
+  disputes: Address,
+  fromBlock: bigint,
+): Promise<Map<bigint, string>> {
+  const head = await publicClient.getBlockNumber();
+  const uris = new Map<bigint, string>();
+  for (let from = fromBlock; from <= head; from += LOG_RANGE) {
+    const to = from + LOG_RANGE - 1n < head ? from + LOG_RANGE - 1n : head;
+    const events = await publicClient.getContractEvents({
+      address: disputes,
+      abi: disputesAbi,
+      eventName: "SlashProposed",
+      fromBlock: from,
+      toBlock: to,
+    });
+    for (const event of events) uris.set(event.args.id as bigint, event.args.evidenceURI as string);
+  }
+  return uris;
 }

@@ -1,5 +1,6 @@
 import {
   allProposals,
+  evidenceURIs,
   formatCai,
   formatDuration,
   PROPOSAL_STATUS_NAMES,
@@ -114,11 +115,19 @@ async function printProposals(ctx: Context, filter: { all: boolean; miner?: Addr
     .filter((p) => filter.all || OPEN.has(p.status))
     .filter((p) => filter.miner === undefined || p.miner.toLowerCase() === filter.miner.toLowerCase())
     .reverse();
+  const evidence =
+    proposals.length === 0
+      ? new Map<bigint, string>()
+      : await evidenceURIs(
+          ctx.publicClient(),
+          ctx.deployment().contracts.Disputes,
+          BigInt(ctx.deployment().block),
+        );
   ctx.print(
     proposals.length === 0
       ? `no ${filter.all ? "" : "open "}slash proposals${filter.miner ? ` against ${filter.miner}` : ""}`
       : table(
-          ["id>", "miner", "coordinator", "slash>", "status", "next"],
+          ["id>", "miner", "coordinator", "slash>", "status", "next", "evidence"],
           proposals.map((p) => [
             String(p.id),
             p.miner,
@@ -126,9 +135,15 @@ async function printProposals(ctx: Context, filter: { all: boolean; miner?: Addr
             `${p.bps / 100}%`,
             PROPOSAL_STATUS_NAMES[p.status] ?? String(p.status),
             nextStep(p, now),
+            evidence.get(p.id) ?? "",
           ]),
         ),
-    proposals.map((p) => ({ ...p, statusName: PROPOSAL_STATUS_NAMES[p.status], next: nextStep(p, now) })),
+    proposals.map((p) => ({
+      ...p,
+      statusName: PROPOSAL_STATUS_NAMES[p.status],
+      next: nextStep(p, now),
+      evidenceURI: evidence.get(p.id) ?? null,
+    })),
   );
 }
 

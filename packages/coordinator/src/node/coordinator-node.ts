@@ -141,7 +141,13 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   const outbox = new DisputesOutbox({
     sources: [
       equivocationProofs(services.equivocations, contracts),
-      slashProposals(services.slashProposals, contracts, () => spotChecks.evidenceBaseUrl),
+      // Evidence is served where apps and miners reach this coordinator: its registered endpoint now.
+      slashProposals(services.slashProposals, contracts, async () => {
+        const [role] = await contracts.staking.read.nodeState([operator]);
+        const { endpoint } =
+          role === Role.Coordinator ? await contracts.staking.read.getNode([operator]) : { endpoint: "" };
+        return endpoint === "" ? url : endpoint;
+      }),
     ],
     publicClient,
     intervalMs: DISPUTES_RETRY_MS,
@@ -175,7 +181,6 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   await server.listen({ host: config.host, port: config.port });
   const port = (server.server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-  spotChecks.evidenceBaseUrl = endpoint === "" ? url : endpoint;
   outbox.start();
   reviewChecks(); // checks a previous run left unfinished
   log.info({ url, operator, miners: registry.miners().length }, "coordinator listening");

@@ -16,20 +16,20 @@ export function evidenceUri(baseUrl: string, evidenceHash: string): string {
 export function slashProposals(
   store: SlashProposalStore,
   contracts: RoostContracts,
-  evidenceBaseUrl: () => string,
+  evidenceBaseUrl: () => Promise<string>,
 ): OutboxSource {
   return {
     what: "slash proposal",
     pending: () =>
       store.pending().map((proposal) => ({
         fields: { miner: proposal.miner, taskId: proposal.taskId, evidence: proposal.evidenceHash },
-        send: () =>
+        send: async () =>
           contracts.disputes.write.proposeSlash([
             proposal.miner,
             proposal.taskId,
             proposal.bps,
             proposal.evidenceHash,
-            evidenceUri(evidenceBaseUrl(), proposal.evidenceHash),
+            evidenceUri(await evidenceBaseUrl(), proposal.evidenceHash),
           ]),
         done: (receipt) => {
           const [event] = parseEventLogs({

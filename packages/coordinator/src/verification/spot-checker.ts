@@ -53,8 +53,6 @@ interface Payee {
 }
 
 export class SpotChecker {
-  /** Where evidence bundles are served: `${evidenceBaseUrl}/api/evidence/<hash>` (set by the node). */
-  evidenceBaseUrl = "";
   /** Called after a slash proposal was recorded (the node sends it to Disputes then). */
   onProposal: () => void = () => {};
   /** Verdicts are logged here (the node's logger). */
