@@ -115,9 +115,6 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   });
   const contracts = roostContracts(deployment, publicClient, walletClient);
   const [role, status] = await contracts.staking.read.nodeState([operator]);
-  // Evidence is served where apps and miners reach this coordinator: its registered endpoint.
-  const endpoint =
-    role === Role.Coordinator ? (await contracts.staking.read.getNode([operator])).endpoint : "";
   if (role !== Role.Coordinator || status !== Status.Active) {
     log.warn(
       { operator },
