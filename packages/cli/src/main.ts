@@ -8,6 +8,7 @@ const code = await run(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   cwd: process.cwd(),
+  interactive: process.stderr.isTTY === true,
   ...(process.stdin.isTTY ? { prompt: (question: string) => promptPassword(question) } : {}),
 });
 process.exitCode = code;

@@ -4,6 +4,8 @@ export interface Io {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** stderr is a terminal: a live status line may redraw itself there. */
+  interactive?: boolean;
   /** Asks for a secret on the terminal (keystore password); absent when not interactive. */
   prompt?: (question: string) => Promise<string>;
 }

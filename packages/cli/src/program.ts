@@ -15,12 +15,17 @@ import { type Io, toJson } from "./output.js";
 
 export { type Io, UsageError } from "./output.js";
 
-/** Waits for Ctrl-C or SIGTERM (what `roost devnet` runs until). */
+/**
+ * Waits for Ctrl-C or SIGTERM (what `roost devnet` and the nodes run until). The listeners stay while
+ * the command stops: some libraries (signal-exit) re-raise a signal that no one else listens to, which
+ * would kill the process mid-way through saving. A second Ctrl-C ends it at once.
+ */
 export function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
+    let received = false;
     const done = () => {
-      process.off("SIGINT", done);
-      process.off("SIGTERM", done);
+      if (received) process.exit(130);
+      received = true;
       resolve();
     };
     process.on("SIGINT", done);

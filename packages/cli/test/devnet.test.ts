@@ -1,94 +1,19 @@
-// `roost devnet` as users run it: the built CLI in a child process, stopped with Ctrl-C (SIGINT),
-// started again on its saved chain, reset, and refused a port that is taken.
-import { type ChildProcess, spawn } from "node:child_process";
+// `roost devnet --chain-only` as users run it: the built CLI in a child process, stopped with Ctrl-C
+// (SIGINT), started again on its saved chain, reset, and refused a port that is taken. The whole
+// network (nodes, faucet service, cheater) is devnet-network.test.ts.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createRoostClients, type DevnetFile, roostContracts } from "@roost/chain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../scripts/testing/ports.js";
 import { cai, demoAddress, roost } from "./helpers.js";
+import { type Cli, listening, MAIN, spawnCli } from "./spawn-cli.js";
 
-const REPO = fileURLToPath(new URL("../../../", import.meta.url));
-const MAIN = join(REPO, "packages", "cli", "dist", "main.js");
 const MINER_OWNER = demoAddress(3);
 const MINER = demoAddress(4);
 const STAKER = demoAddress(7);
 const NEWCOMER = demoAddress(8);
-
-/** A running `roost …` child process with its output so far. */
-interface Cli {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves once stdout or stderr matches; rejects if the process exits first or on timeout. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function spawnCli(args: readonly string[]): Cli {
-  const child = spawn(process.execPath, [MAIN, ...args], {
-    cwd: REPO,
-    env: { PATH: process.env.PATH ?? "" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  const listeners = new Set<() => void>();
-  const changed = () => {
-    for (const listener of listeners) listener();
-  };
-  child.stdout?.on("data", (d) => {
-    stdout += d;
-    changed();
-  });
-  child.stderr?.on("data", (d) => {
-    stderr += d;
-    changed();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => {
-      changed();
-      resolve({ code, signal });
-    }),
-  );
-  const waitFor = (pattern: RegExp, timeoutMs = 30_000) =>
-    new Promise<void>((resolve, reject) => {
-      const done = (error?: Error) => {
-        clearTimeout(timer);
-        listeners.delete(check);
-        if (error) reject(error);
-        else resolve();
-      };
-      const check = () => {
-        if (pattern.test(stdout) || pattern.test(stderr)) done();
-        else if (child.exitCode !== null || child.signalCode !== null) {
-          done(new Error(`exited before ${pattern}:\n${stdout}\n${stderr}`));
-        }
-      };
-      const timer = setTimeout(
-        () => done(new Error(`timed out waiting for ${pattern}:\n${stdout}\n${stderr}`)),
-        timeoutMs,
-      );
-      listeners.add(check);
-      check();
-    });
-  return { child, stdout: () => stdout, stderr: () => stderr, waitFor, exited };
-}
-
-/** Whether something accepts connections on the loopback port. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
 
 let root: string;
 let home: string;
@@ -97,7 +22,7 @@ let deploymentPath: string;
 let running: Cli | undefined;
 
 const startDevnet = async (...extra: string[]) => {
-  const cli = spawnCli(["devnet", "--port", String(port), "--home", home, ...extra]);
+  const cli = spawnCli(["devnet", "--chain-only", "--port", String(port), "--home", home, ...extra]);
   running = cli;
   await cli.waitFor(/Press Ctrl-C to stop\./);
   return cli;
@@ -223,7 +148,7 @@ describe("roost devnet", () => {
   });
 
   it("refuses a port that is taken with a clear error and a non-zero exit", async () => {
-    const other = spawnCli(["devnet", "--port", String(port), "--home", join(root, "other")]);
+    const other = spawnCli(["devnet", "--chain-only", "--port", String(port), "--home", join(root, "other")]);
     const exit = await other.exited;
     expect(exit.code).toBe(1);
     expect(other.stdout()).toBe("");

@@ -225,6 +225,29 @@ describe("spot checks", () => {
     expect(bundle.comparisons.map((c) => c.match)).toEqual([false, false, true]);
   });
 
+  it("accuses a miner once for a burst of fakes, while each failed check still costs it the pay", async () => {
+    const setup = await checkingCoordinator();
+    const { coordinator, miner } = setup;
+    const tasks = [];
+    for (let i = 0; i < 2; i++) {
+      const task = await imageCheck(setup, [alice, fake]);
+      const [second] = await take(miner(bob));
+      await miner(bob).result(second as LeasedTask, render(second as LeasedTask));
+      await waitFor(
+        () => (coordinator.services.spotChecks.get(task.id)?.runs.length ?? 0) === 2,
+        5_000,
+        "third run",
+      );
+      const [third] = await take(miner(carol));
+      await miner(carol).result(third as LeasedTask, render(third as LeasedTask));
+      await verdict(coordinator, task.id, "failed");
+      tasks.push(task);
+    }
+    expect(coordinator.services.slashProposals.pending().map((p) => p.taskId)).toEqual([tasks[0]?.id]);
+    expect(paid(coordinator, alice)).toBe(0n);
+    expect(coordinator.services.spotChecks.trust.trust(alice.address).failed).toBe(2);
+  });
+
   it("fails a checker that lies, not the miner it checked", async () => {
     const setup = await checkingCoordinator();
     const { coordinator, miner } = setup;

@@ -1,9 +1,26 @@
+import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { advanceChainTime, DEVNET_CHAIN_ID, formatDuration, parseDuration, startDevnet } from "@roost/chain";
 import { type Command, Option } from "commander";
 import { createPublicClient, http } from "viem";
 import type { Context } from "../context.js";
-import { keyValues, table, UsageError } from "../output.js";
+import { type DevnetNetwork, startDevnetNetwork } from "../devnet/network.js";
+import { devnetStatus, formatStatus } from "../devnet/status-line.js";
+import { chainSummary, networkSummary } from "../devnet/summary.js";
+import { UsageError } from "../output.js";
+
+interface DevnetOptions {
+  port: string;
+  coordinatorPort: string;
+  webPort: string;
+  withCheater?: boolean;
+  chainOnly?: boolean;
+  reset?: boolean;
+  home?: string;
+}
+
+/** How often the live status line is redrawn (a terminal) or printed (a log). */
+const STATUS_MS = { interactive: 1_000, log: 30_000 };
 
 export function devnetCommands(
   program: Command,
@@ -12,65 +29,69 @@ export function devnetCommands(
 ): void {
   const devnet = program
     .command("devnet")
-    .description("run the local network: a chain with every contract, demo accounts funded (Ctrl-C stops)")
+    .description(
+      "run the whole network locally: chain and contracts, a coordinator, two miners, the faucet (Ctrl-C stops)",
+    )
     .addOption(new Option("--port <port>", "the chain's port on 127.0.0.1").default("8545"))
+    .addOption(
+      new Option("--coordinator-port <port>", "the coordinator's port (0: any free one)").default("8080"),
+    )
+    .addOption(
+      new Option("--web-port <port>", "the faucet's (and portal's) port (0: any free one)").default("3000"),
+    )
+    .option("--with-cheater", "add a third miner that fakes half its results, and a demo app to catch it")
+    .option("--chain-only", "only the chain and its contracts: no nodes, no faucet service")
     .option("--reset", "forget the saved network and start afresh")
     .option("--home <dir>", "where .roost state lives (default ./.roost)")
     .addHelpText(
       "after",
-      "\nExamples:\n  roost devnet\n  roost devnet --port 9545 --reset\n  roost devnet advance 5m",
+      "\nExamples:\n  roost devnet\n  roost devnet --with-cheater\n  roost devnet --port 9545 --reset\n  roost devnet advance 5m",
     )
-    .action(async (opts: { port: string; reset?: boolean; home?: string }) => {
+    .action(async (opts: DevnetOptions) => {
       const ctx = context();
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-        throw new UsageError(`--port must be a TCP port number (1-65535), got "${opts.port}"`);
-      }
+      const ports = {
+        chain: parsePort(opts.port, "--port", 1),
+        coordinator: parsePort(opts.coordinatorPort, "--coordinator-port", 0),
+        web: parsePort(opts.webPort, "--web-port", 0),
+      };
+      const home = opts.home ?? join(ctx.io.cwd, ".roost");
       const started = Date.now();
       // Listening for Ctrl-C from the start: a signal during start-up must still stop anvil.
       const stopped = untilStopped().then(() => "stopped" as const);
-      const net = await startDevnet({
-        port,
-        home: opts.home ?? join(ctx.io.cwd, ".roost"),
-        reset: opts.reset === true,
-        onProgress: (step) => {
-          if (!ctx.json) ctx.io.stderr(`  ${step}\n`);
-        },
-      });
-      const { file } = net;
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      ctx.print(
-        [
-          `Roost devnet ${net.resumed ? "resumed" : "deployed"} in ${seconds} s`,
-          "",
-          keyValues([
-            ["RPC", file.rpcUrl],
-            ["chain id", String(file.chainId)],
-            ["deployment", net.path],
-            ["unbonding", formatDuration(Number(file.parameters.unbondingPeriod ?? 0))],
-          ]),
-          "",
-          table(
-            ["contract", "address"],
-            Object.entries(file.contracts).map(([name, address]) => [name, address]),
-          ),
-          "",
-          table(
-            ["account", "role", "address"],
-            file.accounts.map((a) => [`#${a.index}`, a.label, a.address]),
-          ),
-          "",
-          `Demo keys come from anvil's public test mnemonic ("${file.mnemonic}"): never use them elsewhere.`,
-          "Press Ctrl-C to stop.",
-        ].join("\n"),
-        { ...file, path: net.path, resumed: net.resumed },
-      );
-      const anvilDied = new Promise<"died">((resolve) => net.anvil.once("exit", () => resolve("died")));
-      if ((await Promise.race([stopped, anvilDied])) === "died") {
-        throw new Error("anvil stopped unexpectedly (the chain is saved every 5 s): run roost devnet again");
+      const progress = (step: string) => {
+        if (!ctx.json) ctx.io.stderr(`  ${step}\n`);
+      };
+      const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
+      if (opts.chainOnly === true) {
+        const net = await startDevnet({
+          port: ports.chain,
+          home,
+          reset: opts.reset === true,
+          onProgress: progress,
+        });
+        ctx.print(chainSummary(net, seconds()), { ...net.file, path: net.path, resumed: net.resumed });
+        await runUntil(ctx, stopped, net.anvil, () => net.stop());
+        return;
       }
-      if (!ctx.json) ctx.io.stderr("stopping the devnet (saving the chain)...\n");
-      await net.stop();
+      const network = await startDevnetNetwork({
+        home,
+        chainPort: ports.chain,
+        coordinatorPort: ports.coordinator,
+        webPort: ports.web,
+        reset: opts.reset === true,
+        withCheater: opts.withCheater === true,
+        progress,
+        warn: (line) => ctx.io.stderr(`${new Date().toISOString()} ${line}\n`),
+        env: ctx.io.env,
+      });
+      const summary = networkSummary(network, seconds());
+      ctx.print(summary.human, summary.data);
+      const status = showStatus(ctx, network);
+      try {
+        await runUntil(ctx, stopped, network.devnet.anvil, () => network.stop());
+      } finally {
+        status.stop();
+      }
     });
 
   devnet
@@ -101,4 +122,46 @@ export function devnetCommands(
         },
       );
     });
+}
+
+function parsePort(value: string, flag: string, min: number): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < min || port > 65_535) {
+    throw new UsageError(`${flag} must be a TCP port number (${min}-65535), got "${value}"`);
+  }
+  return port;
+}
+
+/** Waits for Ctrl-C (then stops everything) or for anvil to die (an error). */
+async function runUntil(
+  ctx: Context,
+  stopped: Promise<"stopped">,
+  anvil: ChildProcess,
+  stop: () => Promise<void>,
+): Promise<void> {
+  const anvilDied = new Promise<"died">((resolve) => anvil.once("exit", () => resolve("died")));
+  if ((await Promise.race([stopped, anvilDied])) === "died") {
+    await stop();
+    throw new Error("anvil stopped unexpectedly (the chain is saved every 5 s): run roost devnet again");
+  }
+  if (!ctx.json) ctx.io.stderr("stopping the devnet (saving the chain)...\n");
+  await stop();
+}
+
+/** A status line redrawn in place on a terminal, or a line every 30 s in a log. */
+function showStatus(ctx: Context, network: DevnetNetwork): { stop(): void } {
+  if (ctx.json) return { stop: () => {} };
+  const interactive = ctx.io.interactive === true;
+  const draw = () => {
+    const line = formatStatus(devnetStatus(network));
+    ctx.io.stderr(interactive ? `\r\x1b[K${line}` : `${new Date().toISOString()} ${line}\n`);
+  };
+  const timer = setInterval(draw, interactive ? STATUS_MS.interactive : STATUS_MS.log);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      if (interactive) ctx.io.stderr("\n");
+    },
+  };
 }

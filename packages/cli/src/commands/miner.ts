@@ -1,25 +1,19 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { createDigestSigner, formatCai } from "@roost/chain";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { formatCai } from "@roost/chain";
 import {
-  type Backend,
   BackendUnavailableError,
-  chainCoordinators,
-  createBackends,
-  discoverCoordinators,
   earnings,
-  hardwareReport,
   type MinerConfig,
   MinerConfigError,
   MinerJournal,
   MinerNotReadyError,
   parseMinerConfig,
-  preflight,
   redeemPending,
-  startMiner,
 } from "@roost/miner";
 import type { Command } from "commander";
 import type { Context } from "../context.js";
+import { launchMiner } from "../nodes/launch-miner.js";
 import { table, UsageError } from "../output.js";
 import { minerDisputesCommand } from "./disputes.js";
 import { parseAddress, parseAmount, readSettingsFile } from "./parse.js";
@@ -72,64 +66,19 @@ Examples:
       const ctx = context();
       const config = loadConfig(ctx, opts);
       const account = await ctx.account();
-      const contracts = ctx.reader();
-      await preflight(contracts, account.address).catch(rethrowForUser);
-      const journalPath = resolve(ctx.io.cwd, config.journal);
-      mkdirSync(dirname(journalPath), { recursive: true });
-      let backends: Backend[];
-      try {
-        backends = createBackends(config.backends, dirname(journalPath), ctx.io.env);
-      } catch (error) {
-        rethrowForUser(error);
-      }
-      for (const backend of backends) {
-        ctx.io.stderr(`checking the ${backend.kind} backend (${backend.models.join(", ")})...\n`);
-        await backend.check().catch(async (error: unknown) => {
-          await Promise.all(backends.map((b) => b.close()));
-          rethrowForUser(error);
-        });
-      }
       const logger = {
         info: (message: string) => ctx.io.stderr(`${new Date().toISOString()} ${message}\n`),
         warn: (message: string) => ctx.io.stderr(`${new Date().toISOString()} warning: ${message}\n`),
       };
-      const filter = { ...(config.allow === undefined ? {} : { allow: config.allow }), deny: config.deny };
-      // The preflight above has just checked the miner's standing: the first list needs only discovery.
-      const coordinators = await discoverCoordinators(contracts, filter);
-      if (coordinators.length === 0) {
-        logger.info(
-          `no active coordinator on chain to work for yet; looking again every ${config.discoveryIntervalMs / 1000} s`,
-        );
-      }
-      const deployment = ctx.deployment();
-      const writer = config.autoRedeem ? await ctx.writer() : undefined;
-      const node = await startMiner({
-        account,
-        signer: createDigestSigner(await ctx.privateKey()),
-        domain: { chainId: deployment.chainId, verifyingContract: deployment.contracts.Disputes },
-        receiptDomain: { chainId: deployment.chainId, verifyingContract: deployment.contracts.PaymentEscrow },
-        coordinators,
-        discovery: {
-          load: chainCoordinators(contracts, account.address, filter, logger),
-          intervalMs: config.discoveryIntervalMs,
-        },
-        ...(writer === undefined
-          ? {}
-          : {
-              redemption: {
-                contracts: writer.contracts,
-                publicClient: writer.publicClient,
-                threshold: config.redeemThreshold,
-                intervalMs: config.redeemIntervalMs,
-              },
-            }),
-        backends,
-        journalPath,
+      const node = await launchMiner({
+        deployment: ctx.deployment(),
+        rpcUrls: ctx.rpcUrls(),
+        privateKey: await ctx.privateKey(),
+        config,
+        cwd: ctx.io.cwd,
+        env: ctx.io.env,
         logger,
-        sharePolicy: config.sharePolicy,
-        pollWaitMs: config.pollWaitMs,
-        hardware: await hardwareReport(),
-      });
+      }).catch(rethrowForUser);
       ctx.io.stderr(`miner ${account.address} running (Ctrl-C stops)\n`);
       await untilStopped();
       ctx.io.stderr("stopping: giving up running tasks...\n");

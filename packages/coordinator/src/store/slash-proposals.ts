@@ -44,7 +44,7 @@ const fromRow = (row: Row): SlashProposal => ({
 
 export class SlashProposalStore {
   readonly #db: StoreDatabase;
-  readonly #sql: Record<"insert" | "pending" | "get" | "evidence" | "settle", Database.Statement>;
+  readonly #sql: Record<"insert" | "pending" | "get" | "evidence" | "settle" | "since", Database.Statement>;
 
   constructor(db: StoreDatabase) {
     this.#db = db;
@@ -60,6 +60,9 @@ export class SlashProposalStore {
       ),
       get: sql.prepare(`SELECT ${COLUMNS} FROM slash_proposals WHERE task_id = ?`),
       evidence: sql.prepare("SELECT evidence FROM slash_proposals WHERE evidence_hash = ?"),
+      since: sql.prepare(
+        "SELECT 1 FROM slash_proposals WHERE miner = ? AND created_at >= ? AND status <> 'refused' LIMIT 1",
+      ),
       settle: sql.prepare(
         `UPDATE slash_proposals SET status = ?, proposal_id = ?, transaction_hash = ?, error = ?, updated_at = ?
          WHERE task_id = ?`,
@@ -83,6 +86,11 @@ export class SlashProposalStore {
         now,
       ),
     );
+  }
+
+  /** Whether a proposal against `miner` (not refused by Disputes) was recorded at `since` or later. */
+  proposedSince(miner: Address, since: number): boolean {
+    return this.#sql.since.get(miner.toLowerCase(), since) !== undefined;
   }
 
   pending(): SlashProposal[] {

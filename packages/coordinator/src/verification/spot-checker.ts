@@ -47,6 +47,9 @@ export interface SpotCheckLog {
   warn(fields: object, message: string): void;
 }
 
+/** A miner is accused at most once in this long (see #settle). */
+const PROPOSAL_INTERVAL_MS = 24 * 3_600_000;
+
 interface Payee {
   task: Task;
   passed: boolean;
@@ -198,8 +201,9 @@ export class SpotChecker {
     verdict = "the results match",
   ): void {
     const { db, checks, earnings, trust, proposals } = this.#o;
-    const settled = db.immediate(() => {
-      if (!checks.settle(check.taskId, status, verdict, this.#now())) return false;
+    const accused = proposal?.accused.leasedTo as Address | undefined;
+    const outcome = db.immediate(() => {
+      if (!checks.settle(check.taskId, status, verdict, this.#now())) return "settled before";
       for (const { task, passed } of payees) {
         const miner = task.leasedTo as Address;
         if (passed || status === "unchecked") earnings.credit(miner, task);
@@ -208,25 +212,29 @@ export class SpotChecker {
           else trust.recordFail(miner);
         }
       }
-      if (proposal !== undefined) {
-        proposals.record({
-          taskId: proposal.accused.id,
-          miner: proposal.accused.leasedTo as Address,
-          bps: this.#o.slashBps,
-          evidence: proposal.bytes,
-          evidenceHash: proposal.hash,
-        });
-      }
-      return true;
+      if (proposal === undefined || accused === undefined) return "settled";
+      // One accusation per miner a day: every failed check costs the cheater its pay, but a burst of
+      // fakes before the first slash lands is one offence, not one slash (and one dispute bond) each.
+      if (proposals.proposedSince(accused, this.#now() - PROPOSAL_INTERVAL_MS)) return "already accused";
+      proposals.record({
+        taskId: proposal.accused.id,
+        miner: accused,
+        bps: this.#o.slashBps,
+        evidence: proposal.bytes,
+        evidenceHash: proposal.hash,
+      });
+      return "accused";
     });
-    if (!settled) return;
-    const fields = { taskId: check.taskId, miner: check.miner, status };
-    if (status === "failed" && proposal !== undefined) {
+    if (outcome === "settled before") return;
+    const fields = { taskId: check.taskId, miner: check.miner, status, accused };
+    if (outcome === "accused") {
       this.log?.warn(
-        { ...fields, accused: proposal.accused.leasedTo, evidence: proposal.hash },
+        { ...fields, evidence: proposal?.hash },
         `spot check failed: ${verdict}; proposing a slash`,
       );
       this.onProposal();
+    } else if (outcome === "already accused") {
+      this.log?.warn(fields, `spot check failed: ${verdict}; a slash against it is already proposed`);
     } else this.log?.info(fields, `spot check ${status}: ${verdict}`);
   }
 
