@@ -105,7 +105,9 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       "5",
       "--silent",
     ]),
-    { stdio: ["ignore", "ignore", "pipe"] },
+    // Its own process group: a terminal's Ctrl-C goes to the roost process, which saves and stops
+    // anvil in order, instead of killing anvil at the same moment (the exit hook below still ends it).
+    { stdio: ["ignore", "ignore", "pipe"], detached: true },
   );
   let stderr = "";
   anvil.stderr?.on("data", (d) => {

@@ -70,10 +70,8 @@ export async function evidenceURIs(
   disputes: Address,
   fromBlock: bigint,
 ): Promise<Map<bigint, string>> {
-  const head = await publicClient.getBlockNumber();
   const uris = new Map<bigint, string>();
-  for (let from = fromBlock; from <= head; from += LOG_RANGE) {
-    const to = from + LOG_RANGE - 1n < head ? from + LOG_RANGE - 1n : head;
+  const scan = async (from: bigint, to: bigint | "latest") => {
     const events = await publicClient.getContractEvents({
       address: disputes,
       abi: disputesAbi,
@@ -82,6 +80,16 @@ export async function evidenceURIs(
       toBlock: to,
     });
     for (const event of events) uris.set(event.args.id as bigint, event.args.evidenceURI as string);
+  };
+  try {
+    await scan(fromBlock, "latest"); // one call where the provider allows the whole range (anvil, most nodes)
+    return uris;
+  } catch {
+    // A provider capping eth_getLogs' range: in chunks.
+  }
+  const head = await publicClient.getBlockNumber();
+  for (let from = fromBlock; from <= head; from += LOG_RANGE) {
+    await scan(from, from + LOG_RANGE - 1n < head ? from + LOG_RANGE - 1n : head);
   }
   return uris;
 }

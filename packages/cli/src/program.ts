@@ -23,13 +23,13 @@ export { type Io, UsageError } from "./output.js";
 export function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
     let received = false;
-    const done = () => {
-      if (received) process.exit(130);
+    const on = (code: number) => () => {
+      if (received) process.exit(code); // the conventional 128 + signal number
       received = true;
       resolve();
     };
-    process.on("SIGINT", done);
-    process.on("SIGTERM", done);
+    process.on("SIGINT", on(130));
+    process.on("SIGTERM", on(143));
   });
 }
 

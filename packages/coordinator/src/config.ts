@@ -2,7 +2,7 @@ import type { ApiLimits } from "./services.js";
 
 /** How results are spot-checked (verification/), and what a failed check costs the miner. */
 export interface VerificationConfig {
-  /** p: share of a trusted miner's results re-run on an independent miner (0 turns checks off). */
+  /** p: share of a trusted miner's results re-run on an independent miner (0, with probationChecks 0, turns checks off). */
   spotCheckRate: number;
   /** Checks a new miner must pass in a row before only a share p of its results is checked. */
   probationChecks: number;

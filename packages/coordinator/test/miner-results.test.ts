@@ -151,6 +151,47 @@ describe("POST /miner/v1/tasks/:id/result", () => {
     });
   });
 
+  it("refuses an image the spot checks could not reproduce or compare: wrong seed, not a plain PNG", async () => {
+    const { coordinator, holder } = await leasedTask();
+    const [chosen, fixed] = [imageInput("the miner picks", -1), imageInput("the app picks", 42)];
+    queueTask(coordinator, chosen);
+    queueTask(coordinator, fixed);
+    const [free, pinned] = await holder.poll({ slots: 2, models: [IMAGE_MODEL], waitMs: 0 });
+    if (free === undefined || pinned === undefined) throw new Error("no image tasks leased");
+    const png = demoImageOutput({ ...chosen, seed: 7 });
+    const jpeg = {
+      ...png,
+      b64: Buffer.from([0xff, 0xd8, 0xff, 0xe0, ...new Array(40).fill(0)]).toString("base64"),
+    };
+    await expectRefusalsKeepQueue(coordinator, free, [
+      [
+        "the seed -1 reported back",
+        () => holder.result(free, { ...png, seed: -1 }),
+        { status: 400, param: "output.seed" },
+      ],
+      [
+        "a seed beyond 32 bits",
+        () => holder.result(free, { ...png, seed: 2 ** 33 }),
+        { status: 400, param: "output.seed" },
+      ],
+      ["a JPEG file", () => holder.result(free, jpeg), { status: 400, param: "output.b64" }],
+      [
+        "labelled image/webp",
+        () => holder.result(free, { ...png, mime: "image/webp" }),
+        { status: 400, param: "output.b64" },
+      ],
+    ]);
+    await expectRefusalsKeepQueue(coordinator, pinned, [
+      [
+        "another seed than the app's",
+        () => holder.result(pinned, png),
+        { status: 400, param: "output.seed" },
+      ],
+    ]);
+    await expect(holder.result(free, png)).resolves.toMatchObject({ accepted: true });
+    await expect(holder.result(pinned, demoImageOutput(fixed))).resolves.toMatchObject({ accepted: true });
+  });
+
   it("refuses malformed JSON (400) and oversized bodies (413), changing nothing", async () => {
     const { coordinator, holder, task, output } = await leasedTask({ bodyLimit: 64 * 1024 });
     const path = `/miner/v1/tasks/${task.id}/result`;

@@ -224,6 +224,51 @@ describe("lease", () => {
   }, 60_000);
 });
 
+describe("restricted tasks (spot-check runs)", () => {
+  it("are never leased by the queue scan, and offered only to miners of owners they do not exclude", () => {
+    const { tasks, keyId } = setup();
+    const excluded = "0x00000000000000000000000000000000000000C1";
+    const allowedOwner = "0x00000000000000000000000000000000000000c2";
+    // Many older checks that exclude the first owner must not hide one its miners may run.
+    for (let i = 0; i < 60; i++) {
+      tasks.enqueue(chatTask(keyId, { now: 1_000 + i, excludedOwners: [excluded, allowedOwner] }));
+    }
+    const open = tasks.enqueue(chatTask(keyId, { now: 2_000, excludedOwners: [excluded] }));
+    expect(open.excludedOwners).toEqual([excluded.toLowerCase()]);
+    expect(tasks.lease({ miner: MINER, models: [MODEL], limit: 100, leaseMs: 1_000, now: 3_000 })).toEqual(
+      [],
+    );
+    expect(tasks.restrictedQueued([MODEL], excluded, 10)).toEqual([]);
+    // The owner of a miner that may run only the newest one gets it (addresses in any case).
+    expect(tasks.restrictedQueued([MODEL], allowedOwner.toUpperCase().replace("0X", "0x"), 10)).toEqual([
+      open,
+    ]);
+    const other = "0x00000000000000000000000000000000000000d3";
+    expect(tasks.restrictedQueued([MODEL], other, 2)).toHaveLength(2);
+    expect(tasks.restrictedQueued(["another-model"], other, 2)).toEqual([]);
+    const found = tasks.restrictedQueued([MODEL], "0x00000000000000000000000000000000000000c9", 100);
+    expect(found).toHaveLength(61);
+    expect(found.at(-1)?.id).toBe(open.id);
+  });
+
+  it("can be cancelled while queued or leased, and a cancelled lease takes no result", () => {
+    const { tasks, keyId } = setup();
+    const queued = tasks.enqueue(chatTask(keyId, { now: 1_000 }));
+    expect(tasks.cancel(queued.id, "no independent miner", 2_000)).toMatchObject({
+      status: "failed",
+      error: "no independent miner",
+    });
+    expect(tasks.cancel(queued.id, "again", 2_000)).toBeUndefined();
+    tasks.enqueue(chatTask(keyId, { now: 1_500 }));
+    const leased = leaseOne(tasks, 3_000);
+    expect(tasks.state(leased.id)).toEqual({ status: "leased", leasedTo: MINER, createdAt: 1_500 });
+    tasks.cancel(leased.id, "held too long", 3_100);
+    expect(() => tasks.complete(leased.id, MINER, { ...RESULT, payload: {}, completedAt: 3_200 })).toThrow(
+      NotLeaseHolderError,
+    );
+  });
+});
+
 describe("lease expiry", () => {
   it("releases a lease without spending an attempt, only for its holder", () => {
     const { tasks, keyId } = setup();

@@ -6,6 +6,7 @@ import { recoverDigestSigner } from "@roost/chain";
 import {
   hashTaskResult,
   type ImageTaskInput,
+  type ImageTaskOutput,
   type LeasedTask,
   outputHash,
   type TaskOutput,
@@ -57,6 +58,8 @@ async function checkingCoordinator(verification: Partial<typeof DEFAULT_CONFIG.v
     [alice, bob, carol].map((account) => [account.address, minerClient(coordinator, account)]),
   );
   await Promise.all(Object.values(miners).map((miner) => miner.login()));
+  // Online (a check is drawn only when an independent miner serving the model is online).
+  await Promise.all(Object.values(miners).map((miner) => take(miner)));
   return {
     coordinator,
     miner: (account: LocalAccount) => miners[account.address] as ReturnType<typeof minerClient>,
@@ -72,7 +75,7 @@ const take = (miner: Miner) => miner.poll({ slots: 4, models: [CHAT_MODEL, IMAGE
  * An honest render: the picture of the task's seed (or of `seed`, where the miner chose it), optionally
  * with a GPU's pixel noise.
  */
-function render(task: LeasedTask, noise = 0, seed = (task.input as ImageTaskInput).seed): TaskOutput {
+function render(task: LeasedTask, noise = 0, seed = (task.input as ImageTaskInput).seed): ImageTaskOutput {
   const rgb = picture(SIDE, SIDE, seed);
   const png = encodePng(SIDE, SIDE, noise > 0 ? withNoise(rgb, noise, 99) : rgb);
   return { type: "image", b64: Buffer.from(png).toString("base64"), mime: "image/png", seed };
@@ -185,7 +188,9 @@ describe("spot checks", () => {
     await miner(carol).result(third as LeasedTask, render(third as LeasedTask, 3));
 
     const check = await verdict(coordinator, task.id, "failed");
-    expect(check?.verdict).toContain(`${alice.address} is the odd one out`);
+    expect(check?.verdict).toMatch(
+      new RegExp(`^${alice.address} is the odd one out of three runs of task ${task.id}: different pictures`),
+    );
     const price = 5n * 10n ** 16n;
     expect([paid(coordinator, alice), paid(coordinator, bob), paid(coordinator, carol)]).toEqual([
       0n,
@@ -281,12 +286,75 @@ describe("spot checks", () => {
       "third run",
     );
     const [third] = await take(miner(carol));
-    await miner(carol).result(third as LeasedTask, render(third as LeasedTask, 0, 5)); // a third picture
+    await miner(carol).result(third as LeasedTask, { ...render(third as LeasedTask, 0, 5), seed: 1234 }); // a third picture
 
     expect((await verdict(coordinator, task.id, "inconclusive"))?.verdict).toBe("three results, no majority");
     expect(coordinator.services.slashProposals.pending()).toEqual([]);
     expect(paid(coordinator, bob)).toBe(5n * 10n ** 16n);
     expect(coordinator.services.spotChecks.trust.trust(alice.address).failed).toBe(0);
+  });
+
+  it("pays neither of two different answers when no third miner answers in time", async () => {
+    const setup = await checkingCoordinator({ checkTimeoutMs: 1_000 });
+    const { coordinator, miner } = setup;
+    const task = await imageCheck(setup, [alice, fake]);
+    const [second] = await take(miner(bob));
+    await miner(bob).result(second as LeasedTask, render(second as LeasedTask));
+    await waitFor(
+      () => (coordinator.services.spotChecks.get(task.id)?.runs.length ?? 0) === 2,
+      5_000,
+      "third run",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    coordinator.services.spotChecks.sweep();
+    expect(coordinator.services.spotChecks.get(task.id)).toMatchObject({
+      status: "inconclusive",
+      verdict: "two different results and no third in time: neither is paid",
+    });
+    expect([paid(coordinator, alice), paid(coordinator, bob)]).toEqual([0n, 0n]);
+    expect(coordinator.services.slashProposals.pending()).toEqual([]);
+  });
+
+  it("gives up a re-run its miner holds too long and runs it on another owner's miner", async () => {
+    const setup = await checkingCoordinator({ checkTimeoutMs: 3_000 });
+    const { coordinator, miner } = setup;
+    const task = await imageCheck(setup, [alice, (t) => render(t)]);
+    const [stalled] = await take(miner(bob)); // bob takes the re-run and keeps its lease alive
+    coordinator.services.spotChecks.sweep(); // first seen leased now
+    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    await miner(bob).progress(stalled?.id as string);
+    coordinator.services.spotChecks.sweep();
+    expect(coordinator.services.tasks.get(stalled?.id as string)).toMatchObject({
+      status: "failed",
+      error: "spot-check run not finished in time",
+    });
+    await expect(miner(bob).result(stalled as LeasedTask, render(stalled as LeasedTask))).rejects.toThrow();
+    const runs = coordinator.services.spotChecks.get(task.id)?.runs ?? [];
+    expect(runs).toHaveLength(2);
+    expect(coordinator.services.tasks.get(runs[1] as string)?.excludedOwners?.sort()).toEqual(
+      [alice.address.toLowerCase(), bob.address.toLowerCase()].sort(),
+    );
+    const [rerun] = await take(miner(carol));
+    expect(rerun?.id).toBe(runs[1]);
+    await miner(carol).result(rerun as LeasedTask, render(rerun as LeasedTask));
+    await verdict(coordinator, task.id, "passed");
+  });
+
+  it("draws no check while no miner of another owner is online to run it", async () => {
+    const coordinator = await startTestCoordinator({
+      miners: { [alice.address]: 1, [bob.address]: 1 },
+      config: { verification: DEFAULT_CONFIG.verification },
+    });
+    running.push(coordinator);
+    coordinator.chain.setOwner(bob.address, alice.address);
+    const [a, b] = [minerClient(coordinator, alice), minerClient(coordinator, bob)];
+    await Promise.all([a.login(), b.login()]);
+    await take(b);
+    const task = queueTask(coordinator, imageInput("alone", 3));
+    const [leased] = await take(a);
+    await a.result(leased as LeasedTask, render(leased as LeasedTask));
+    expect(coordinator.services.spotChecks.get(task.id)).toBeUndefined();
+    expect(paid(coordinator, alice)).toBe(5n * 10n ** 16n);
   });
 
   it("pays a result unchecked when no independent miner takes the re-run in time", async () => {
@@ -299,7 +367,10 @@ describe("spot checks", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     coordinator.services.spotChecks.sweep();
     expect(coordinator.services.spotChecks.get(task.id)).toMatchObject({ status: "unchecked" });
-    expect(coordinator.services.tasks.get(run)).toMatchObject({ status: "failed", error: "check timed out" });
+    expect(coordinator.services.tasks.get(run)).toMatchObject({
+      status: "failed",
+      error: "spot check timed out",
+    });
     expect(paid(coordinator, alice)).toBe(5n * 10n ** 16n);
   });
 

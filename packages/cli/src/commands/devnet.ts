@@ -87,11 +87,10 @@ export function devnetCommands(
       const summary = networkSummary(network, seconds());
       ctx.print(summary.human, summary.data);
       const status = showStatus(ctx, network);
-      try {
-        await runUntil(ctx, stopped, network.devnet.anvil, () => network.stop());
-      } finally {
-        status.stop();
-      }
+      await runUntil(ctx, stopped, network.devnet.anvil, () => {
+        status.stop(); // before the stopping messages, which it would overwrite
+        return network.stop();
+      });
     });
 
   devnet

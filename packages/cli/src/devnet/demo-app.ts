@@ -18,7 +18,7 @@ const PROMPTS = [
 export function startDemoApp(coordinatorUrl: string, apiKey: string, intervalMs: number): DemoApp {
   let answered = 0;
   let n = 0;
-  let inFlight: Promise<void> = Promise.resolve();
+  let inFlight: Promise<void> | undefined;
   const request = async () => {
     const prompt = `${PROMPTS[n % PROMPTS.length]}, take ${Math.floor(n / PROMPTS.length) + 1}`;
     n++;
@@ -32,7 +32,12 @@ export function startDemoApp(coordinatorUrl: string, apiKey: string, intervalMs:
     if (response.ok) answered++;
   };
   const timer = setInterval(() => {
-    inFlight = request().catch(() => undefined); // a refused or slow request: the next one tries again
+    if (inFlight !== undefined) return; // one at a time: a slow network does not pile requests up
+    inFlight = request()
+      .catch(() => undefined) // a refused or slow request: the next one tries again
+      .finally(() => {
+        inFlight = undefined;
+      });
   }, intervalMs);
   timer.unref();
   return {

@@ -40,11 +40,15 @@ export function startDisputeKeeper(
     for (const proposal of await allProposals(disputes)) {
       if (proposal.status !== PROPOSED || now < BigInt(proposal.deadline) || now >= BigInt(proposal.end))
         continue;
-      const hash = await disputes.write.execute([proposal.id]);
-      const receipt = await publicClient.waitForTransactionReceipt({ hash });
-      if (receipt.status === "success") {
-        executed.push(proposal.id);
-        options.onExecuted?.(proposal.id, proposal.miner);
+      try {
+        const hash = await disputes.write.execute([proposal.id]);
+        const receipt = await publicClient.waitForTransactionReceipt({ hash });
+        if (receipt.status === "success") {
+          executed.push(proposal.id);
+          options.onExecuted?.(proposal.id, proposal.miner);
+        }
+      } catch (error) {
+        options.onError?.(error); // this one only: the next due proposal is still executed
       }
     }
   };

@@ -53,39 +53,45 @@ export async function launchMiner(options: LaunchMinerOptions): Promise<MinerNod
       throw error;
     });
   }
-  const filter = { ...(config.allow === undefined ? {} : { allow: config.allow }), deny: config.deny };
-  // The preflight above has just checked the miner's standing: the first list needs only discovery.
-  const coordinators = await discoverCoordinators(reader, filter);
-  if (coordinators.length === 0) {
-    logger.info(
-      `no active coordinator on chain to work for yet; looking again every ${config.discoveryIntervalMs / 1000} s`,
-    );
+  try {
+    const filter = { ...(config.allow === undefined ? {} : { allow: config.allow }), deny: config.deny };
+    // The preflight above has just checked the miner's standing: the first list needs only discovery.
+    const coordinators = await discoverCoordinators(reader, filter);
+    if (coordinators.length === 0) {
+      logger.info(
+        `no active coordinator on chain to work for yet; looking again every ${config.discoveryIntervalMs / 1000} s`,
+      );
+    }
+    return await startMiner({
+      account,
+      signer: createDigestSigner(options.privateKey),
+      domain: { chainId: deployment.chainId, verifyingContract: deployment.contracts.Disputes },
+      receiptDomain: { chainId: deployment.chainId, verifyingContract: deployment.contracts.PaymentEscrow },
+      coordinators,
+      discovery: {
+        load: chainCoordinators(reader, account.address, filter, logger),
+        intervalMs: config.discoveryIntervalMs,
+      },
+      ...(config.autoRedeem
+        ? {
+            redemption: {
+              contracts: roostContracts(deployment, publicClient, walletClient),
+              publicClient,
+              threshold: config.redeemThreshold,
+              intervalMs: config.redeemIntervalMs,
+            },
+          }
+        : {}),
+      backends,
+      journalPath,
+      logger,
+      sharePolicy: config.sharePolicy,
+      pollWaitMs: config.pollWaitMs,
+      hardware: await hardwareReport(),
+    });
+  } catch (error) {
+    // The backends hold native models and sockets: a node that never started must not keep them.
+    await Promise.all(backends.map((b) => b.close()));
+    throw error;
   }
-  return startMiner({
-    account,
-    signer: createDigestSigner(options.privateKey),
-    domain: { chainId: deployment.chainId, verifyingContract: deployment.contracts.Disputes },
-    receiptDomain: { chainId: deployment.chainId, verifyingContract: deployment.contracts.PaymentEscrow },
-    coordinators,
-    discovery: {
-      load: chainCoordinators(reader, account.address, filter, logger),
-      intervalMs: config.discoveryIntervalMs,
-    },
-    ...(config.autoRedeem
-      ? {
-          redemption: {
-            contracts: roostContracts(deployment, publicClient, walletClient),
-            publicClient,
-            threshold: config.redeemThreshold,
-            intervalMs: config.redeemIntervalMs,
-          },
-        }
-      : {}),
-    backends,
-    journalPath,
-    logger,
-    sharePolicy: config.sharePolicy,
-    pollWaitMs: config.pollWaitMs,
-    hardware: await hardwareReport(),
-  });
 }

@@ -1,6 +1,12 @@
 import type { FastifyInstance } from "fastify";
+import type { Address } from "viem";
 import type { CoordinatorServices } from "../services.js";
 import { ApiError } from "./errors.js";
+
+function checksOf(services: CoordinatorServices, miner: Address) {
+  const { passed, failed } = services.spotChecks.trust.trust(miner);
+  return { passed, failed };
+}
 
 /** Health, Prometheus metrics and the public network view the portal reads. */
 export async function opsApi(app: FastifyInstance, { services }: { services: CoordinatorServices }) {
@@ -38,7 +44,8 @@ export async function opsApi(app: FastifyInstance, { services }: { services: Coo
         online: miner.online,
         eligible: chain.eligible(miner.operator),
         models: miner.models,
-        trust: services.spotChecks.trust.trust(miner.operator),
+        // Totals only: a miner shown its streak would know when it leaves probation (when to start faking).
+        checks: checksOf(services, miner.operator),
         hardware: miner.hardware ?? null,
         lastSeen: new Date(miner.lastSeen).toISOString(),
       })),

@@ -28,9 +28,6 @@ export interface DispatcherOptions {
   now?: () => number;
 }
 
-/** Restricted tasks a poll looks at, at most (the oldest first). */
-const RESTRICTED_SCAN = 50;
-
 interface Waiter {
   miner: Address;
   request: PollRequest;
@@ -172,6 +169,19 @@ export class Dispatcher {
     });
   }
 
+  /**
+   * Whether an online, eligible miner serving `model` belongs to none of `excludedOwners`: a spot check
+   * drawn when no such miner exists could only time out.
+   */
+  canPlace(model: string, excludedOwners: readonly string[]): boolean {
+    return this.presence.serves(model, (miner) => {
+      const owner = this.#stakes.owner(miner);
+      return (
+        owner !== undefined && this.#stakes.eligible(miner) && !excludedOwners.includes(owner.toLowerCase())
+      );
+    });
+  }
+
   /** The miner failed a task or let its lease lapse: no work for it for a while. */
   cooldown(miner: Address, taskId?: string): void {
     this.#coolUntil.set(miner, this.#now() + this.#cooldownMs);
@@ -242,12 +252,12 @@ export class Dispatcher {
     }
   }
 
-  /** Leases to `miner` the queued restricted tasks (spot checks) it may run, up to its free slots. */
+  /** Leases to `miner` the queued restricted tasks (spot checks) its owner's miners may run. */
   #leaseRestricted(miner: Address, request: PollRequest): Task[] {
+    const owner = this.#stakes.owner(miner);
+    if (owner === undefined) return [];
     const leased: Task[] = [];
-    for (const task of this.#tasks.restrictedQueued(request.models, RESTRICTED_SCAN)) {
-      if (leased.length >= request.slots) break;
-      if (!this.#allowed(task, miner)) continue;
+    for (const task of this.#tasks.restrictedQueued(request.models, owner, request.slots)) {
       const taken = this.#tasks.assign(task.id, miner, this.leaseMs, this.#now());
       if (taken !== undefined) leased.push(taken);
     }

@@ -12,6 +12,7 @@ import type { CoordinatorServices } from "../services.js";
 import { AlreadyCompletedError } from "../store/errors.js";
 import type { Task } from "../store/task-record.js";
 import { acceptedTaskResult } from "../verification/equivocation.js";
+import { pngHeaderProblem } from "../verification/png-decode.js";
 
 /** A miner's result submission, as the miner API receives it (validated by the route's schema). */
 export interface ResultSubmission {
@@ -32,6 +33,8 @@ export interface ResultSubmission {
 const MAX_CLOCK_SKEW_S = 300;
 /** Largest image a miner may return, in bytes of the decoded file. */
 export const MAX_IMAGE_BYTES = 16 * 1024 * 1024;
+/** The largest seed AUTOMATIC1111 takes (an unsigned 32-bit integer). */
+const MAX_SEED = 2 ** 32 - 1;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
@@ -148,12 +151,35 @@ function checkOutput(input: TaskInput, output: TaskOutput): void {
       code: "result_mismatch",
     });
   }
-  if (output.type === "image") {
+  if (output.type === "image" && input.type === "image") {
     if (!BASE64.test(output.b64) || (output.b64.length / 4) * 3 > MAX_IMAGE_BYTES + 3) {
       throw new ApiError(400, `output.b64 must be standard base64 of at most ${MAX_IMAGE_BYTES} bytes`, {
         param: "output.b64",
         code: "invalid_value",
       });
+    }
+    // Spot checks compare pictures: only PNGs they can decode are taken (what A1111 sends by default).
+    const problem = pngHeaderProblem(Buffer.from(output.b64.slice(0, 44), "base64"));
+    if (problem !== undefined || output.mime !== "image/png") {
+      throw new ApiError(
+        400,
+        `output.b64 must be an image/png file: ${problem ?? `mime is ${output.mime}`}`,
+        {
+          param: "output.b64",
+          code: "invalid_value",
+        },
+      );
+    }
+    // The seed makes the image reproducible: the app's, or the one the miner chose for a seed of -1.
+    const seedOk = input.seed >= 0 ? output.seed === input.seed : output.seed >= 0 && output.seed <= MAX_SEED;
+    if (!seedOk) {
+      throw new ApiError(
+        400,
+        input.seed >= 0
+          ? `output.seed must be the task's seed, ${input.seed}`
+          : `output.seed must be the seed used, from 0 to ${MAX_SEED}`,
+        { param: "output.seed", code: "invalid_value" },
+      );
     }
   }
 }

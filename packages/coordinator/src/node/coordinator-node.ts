@@ -138,12 +138,14 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   const outbox = new DisputesOutbox({
     sources: [
       equivocationProofs(services.equivocations, contracts),
-      // Evidence is served where apps and miners reach this coordinator: its registered endpoint now.
+      // Evidence is served where apps and miners reach this coordinator: its registered endpoint now
+      // (an unregistered coordinator cannot propose; the proposal waits until it is registered).
       slashProposals(services.slashProposals, contracts, async () => {
-        const [role] = await contracts.staking.read.nodeState([operator]);
-        const { endpoint } =
-          role === Role.Coordinator ? await contracts.staking.read.getNode([operator]) : { endpoint: "" };
-        return endpoint === "" ? url : endpoint;
+        const [role, status] = await contracts.staking.read.nodeState([operator]);
+        if (role !== Role.Coordinator || status === Status.None) {
+          throw new Error("this operator is not a registered coordinator: run roost register coordinator");
+        }
+        return (await contracts.staking.read.getNode([operator])).endpoint;
       }),
     ],
     publicClient,

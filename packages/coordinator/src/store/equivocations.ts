@@ -102,7 +102,10 @@ export class EquivocationStore {
   }
 
   /** Disputes accepted the proof (in `transactionHash`) or refused it (`error` says why). */
-  settle(taskId: string, outcome: { proven: true; transactionHash: Hex } | { proven: false; error: string }) {
+  settle(
+    taskId: string,
+    outcome: { proven: true; transactionHash: Hex | null } | { proven: false; error: string },
+  ) {
     this.#db.immediate(() =>
       this.#settle.run(
         outcome.proven ? "proven" : "refused",

@@ -142,8 +142,8 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO api_keys (id, name, prefix, key_hash, created_at, revoked_at)
         VALUES ('spot-checks', 'spot checks (internal)', '', '${"-".repeat(64)}', 0, 0);
 
-      -- A result under check: the original task, its miner and owner, the pinned input the check runs.
-      -- The miner's pay for it is held until the verdict.
+      -- A result under check: the original task, its miner and that miner's owner. The miner's pay for
+      -- it is held until the verdict.
       CREATE TABLE spot_checks (
         task_id TEXT PRIMARY KEY REFERENCES tasks (id),
         miner TEXT NOT NULL CHECK (length(miner) = 42),
@@ -156,7 +156,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX spot_checks_running ON spot_checks (created_at) WHERE status = 'running';
 
-      -- The re-runs of a check: each a task of its own, with the miner that ran it once it has a result.
+      -- The re-runs of a check: each a task of its own (its row in tasks says who ran it).
       CREATE TABLE spot_check_runs (
         run_task_id TEXT PRIMARY KEY REFERENCES tasks (id),
         task_id TEXT NOT NULL REFERENCES spot_checks (task_id),
@@ -188,6 +188,19 @@ export const MIGRATIONS: readonly Migration[] = [
         updated_at INTEGER NOT NULL
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX slash_proposals_pending ON slash_proposals (created_at) WHERE status = 'pending';
+    `,
+  },
+  {
+    version: 6,
+    name: "plain queue index without spot checks",
+    sql: `
+      -- The lease scan never takes restricted tasks (spot-check runs): keep them out of its index, so
+      -- checks waiting for an independent miner cost the scan nothing.
+      DROP INDEX tasks_queued;
+      CREATE INDEX tasks_queued ON tasks (model, created_at, seq)
+        WHERE status = 'queued' AND excluded_owners IS NULL;
+      -- "Was this miner accused lately?" (one proposal per miner a day).
+      CREATE INDEX slash_proposals_miner ON slash_proposals (miner, created_at);
     `,
   },
 ];

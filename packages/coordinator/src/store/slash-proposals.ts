@@ -13,7 +13,7 @@ export interface SlashProposal {
   bps: number;
   evidenceHash: Hex;
   status: "pending" | "proposed" | "refused";
-  /** Disputes' proposal id, once proposed. */
+  /** Disputes' proposal id, once proposed (null if an earlier send landed unseen). */
   proposalId: bigint | null;
   transactionHash: Hex | null;
   error: string | null;
@@ -111,13 +111,13 @@ export class SlashProposalStore {
   settle(
     taskId: string,
     outcome:
-      | { proposed: true; proposalId: bigint; transactionHash: Hex }
+      | { proposed: true; proposalId: bigint | null; transactionHash: Hex | null }
       | { proposed: false; error: string },
   ): void {
     this.#db.immediate(() =>
       this.#sql.settle.run(
         outcome.proposed ? "proposed" : "refused",
-        outcome.proposed ? outcome.proposalId.toString() : null,
+        outcome.proposed ? (outcome.proposalId?.toString() ?? null) : null,
         outcome.proposed ? outcome.transactionHash : null,
         outcome.proposed ? null : outcome.error,
         Date.now(),

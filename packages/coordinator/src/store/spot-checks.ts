@@ -32,7 +32,9 @@ const SQL = {
     VALUES (?, ?, ?, 'running', ?, ?)`,
   addRun: "INSERT INTO spot_check_runs (run_task_id, task_id, created_at) VALUES (?, ?, ?)",
   get: "SELECT task_id, miner, owner, status, verdict, created_at FROM spot_checks WHERE task_id = ?",
-  runs: "SELECT run_task_id FROM spot_check_runs WHERE task_id = ? ORDER BY created_at, run_task_id",
+  // In the order the runs were queued (the tasks' seq: created_at ties within a millisecond).
+  runs: `SELECT r.run_task_id FROM spot_check_runs r JOIN tasks t ON t.id = r.run_task_id
+    WHERE r.task_id = ? ORDER BY t.seq`,
   checkOfRun: "SELECT task_id FROM spot_check_runs WHERE run_task_id = ?",
   running: "SELECT task_id FROM spot_checks WHERE status = 'running' ORDER BY created_at",
   settle: `UPDATE spot_checks SET status = ?, verdict = ?, updated_at = ?

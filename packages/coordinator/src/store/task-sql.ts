@@ -27,14 +27,19 @@ export const TASK_SQL = {
       WHERE status = 'queued' AND model IN (SELECT value FROM json_each(:models)) AND excluded_owners IS NULL
       ORDER BY created_at, seq LIMIT :limit)
     RETURNING ${TASK_COLUMNS}`,
-  // Queued tasks restricted to some miners, oldest first (few: an empty partial index when none).
+  // Queued tasks restricted to some miners (spot-check runs) that a miner of :owner may run, oldest
+  // first (few: the partial index is empty when no check waits).
   restrictedQueued: `SELECT ${TASK_COLUMNS} FROM tasks INDEXED BY tasks_restricted
     WHERE status = 'queued' AND excluded_owners IS NOT NULL AND model IN (SELECT value FROM json_each(:models))
+      AND NOT EXISTS (SELECT 1 FROM json_each(tasks.excluded_owners) WHERE value = :owner)
     ORDER BY created_at, seq LIMIT :limit`,
-  // A queued task nobody will run (a spot check with no independent miner in time).
-  cancelQueued: `UPDATE tasks SET status = 'failed', error = :error, updated_at = :now
-    WHERE id = :id AND status = 'queued'
+  // The coordinator gives up a task nobody finished in time (a spot-check run): failed, its lease
+  // (if any) void, so a late result is refused.
+  cancel: `UPDATE tasks SET status = 'failed', error = :error, updated_at = :now
+    WHERE id = :id AND status IN ('queued', 'leased')
     RETURNING ${TASK_COLUMNS}`,
+  // A task's state without its input and result (the spot checks' sweep reads many).
+  state: "SELECT status, leased_to, created_at FROM tasks WHERE id = ?",
   // The dispatcher's stake-weighted choice: one queued task to one chosen miner.
   assign: `UPDATE tasks SET status = 'leased', leased_to = :miner, lease_expires_at = :expiresAt,
       attempts = attempts + 1, updated_at = :now

@@ -206,19 +206,34 @@ export class TaskStore {
     return rows.map(taskFromRow);
   }
 
-  /** The oldest queued tasks of `models` that exclude some owners' miners (see EnqueueInput). */
-  restrictedQueued(models: readonly string[], limit: number): Task[] {
+  /** The oldest queued restricted tasks (see EnqueueInput.excludedOwners) of `models` that `owner`'s miners may run. */
+  restrictedQueued(models: readonly string[], owner: string, limit: number): Task[] {
     if (models.length === 0) return [];
-    return many(this.#sql.restrictedQueued.all({ models: JSON.stringify(models), limit })).map(taskFromRow);
+    const rows = this.#sql.restrictedQueued.all({
+      models: JSON.stringify(models),
+      owner: owner.toLowerCase(),
+      limit,
+    });
+    return many(rows).map(taskFromRow);
   }
 
-  /** Fails a task still queued (nobody took it in time); undefined if it is no longer queued. */
-  cancelQueued(id: string, reason: string, now: number = Date.now()): Task | undefined {
+  /** Fails a queued or leased task the coordinator gives up on; undefined if it had already ended. */
+  cancel(id: string, reason: string, now: number = Date.now()): Task | undefined {
     const error = String(reason).slice(0, MAX_REASON_LENGTH) || "cancelled";
     const row = this.#db.write(() =>
-      one(this.#sql.cancelQueued.get({ id: id.toLowerCase(), error, now: millis(now, "now") })),
+      one(this.#sql.cancel.get({ id: id.toLowerCase(), error, now: millis(now, "now") })),
     );
     return row === undefined ? undefined : taskFromRow(row);
+  }
+
+  /** A task's status, holder and creation time, without reading its input or result. */
+  state(id: string): { status: TaskStatus; leasedTo: string | null; createdAt: number } | undefined {
+    const row = this.#sql.state.get(id.toLowerCase()) as
+      | { status: TaskStatus; leased_to: string | null; created_at: number }
+      | undefined;
+    return row === undefined
+      ? undefined
+      : { status: row.status, leasedTo: row.leased_to, createdAt: row.created_at };
   }
 
   /** Leases one queued task to `miner`; undefined when the task is not (or no longer) queued. */

@@ -15,6 +15,11 @@ export interface OutboxItem {
   done(receipt: TransactionReceipt): void;
   /** Disputes refused it for good (`error` says why) or the transaction reverted. */
   refused(error: string): void;
+  /**
+   * Custom errors that mean an earlier send of this item already landed (a receipt wait that timed
+   * out, a crash after sending): the item is done, not refused.
+   */
+  landed?: { errorName: string; done(): void };
 }
 
 export interface OutboxSource {
@@ -45,9 +50,13 @@ export class DisputesOutbox {
     void this.flush();
   }
 
-  /** Sends what is pending (one flush runs at once; a call meanwhile queues behind it). */
+  /** Sends what is pending (one flush runs at once; a call meanwhile queues behind it). Never rejects. */
   flush(): Promise<void> {
-    this.#running = this.#running.then(() => this.#sendPending());
+    this.#running = this.#running
+      .then(() => this.#sendPending())
+      .catch((error: unknown) =>
+        this.#options.log.warn({ err: error }, "Disputes outbox failed; retrying later"),
+      );
     return this.#running;
   }
 
@@ -69,6 +78,11 @@ export class DisputesOutbox {
           } else item.refused(`transaction ${hash} reverted`);
         } catch (error) {
           const explained = explainError(error);
+          if (item.landed !== undefined && explained.errorName === item.landed.errorName) {
+            item.landed.done();
+            log.info(item.fields, `${source.what} had already reached Disputes`);
+            continue;
+          }
           const refused =
             explained.errorName !== undefined && Object.hasOwn(ERROR_MESSAGES, explained.errorName);
           if (refused) item.refused(explained.message);

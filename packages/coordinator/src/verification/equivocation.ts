@@ -59,6 +59,10 @@ export function equivocationProofs(store: EquivocationStore, contracts: RoostCon
         done: (receipt) =>
           store.settle(proof.taskId, { proven: true, transactionHash: receipt.transactionHash }),
         refused: (error) => store.settle(proof.taskId, { proven: false, error }),
+        landed: {
+          errorName: "AlreadyProven",
+          done: () => store.settle(proof.taskId, { proven: true, transactionHash: null }),
+        },
       })),
   };
 }

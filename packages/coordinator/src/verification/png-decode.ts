@@ -25,6 +25,23 @@ const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 };
 /** Larger images are refused: a check never needs more, and a bomb must not exhaust memory. */
 const MAX_PIXELS = 4096 * 4096;
 
+/**
+ * Why the file's first bytes are not a PNG this decoder reads (undefined: they are), from the
+ * signature and the IHDR chunk alone: cheap enough for every submitted image, so a result the spot
+ * checks could not compare is refused when it arrives rather than found out at a check.
+ */
+export function pngHeaderProblem(start: Uint8Array): string | undefined {
+  if (start.length < 33 || SIGNATURE.some((b, i) => start[i] !== b)) return "not a PNG file";
+  const view = Buffer.from(start.buffer, start.byteOffset, start.byteLength);
+  if (view.toString("latin1", 12, 16) !== "IHDR") return "its first chunk is not IHDR";
+  const [depth, colourType, , , interlace] = view.subarray(24, 29);
+  if (depth !== 8 || CHANNELS[colourType ?? -1] === undefined) {
+    return `bit depth ${depth}, colour type ${colourType}: send 8-bit grey, RGB or RGBA`;
+  }
+  if (interlace !== 0) return "interlaced: send a non-interlaced PNG";
+  return undefined;
+}
+
 /** @throws PngDecodeError naming what is wrong or unsupported */
 export function decodePng(bytes: Uint8Array): RgbImage {
   if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) throw new PngDecodeError("bad signature");

@@ -51,6 +51,11 @@ export function slashProposals(
           });
         },
         refused: (error) => store.settle(proposal.taskId, { proposed: false, error }),
+        landed: {
+          errorName: "AlreadyProposed",
+          done: () =>
+            store.settle(proposal.taskId, { proposed: true, proposalId: null, transactionHash: null }),
+        },
       })),
   };
 }

@@ -18,10 +18,14 @@ import type { TrustBook } from "./trust.js";
 // on a miner of another owner. The same answer: both are paid and gain trust. A different one: a third
 // miner, of a third owner, runs it; the odd one out loses trust and its pay, and this coordinator
 // proposes to slash it with an evidence bundle. Three different answers prove nothing about anyone:
-// all are paid. A check no independent miner takes in `checkTimeoutMs` is given up and the result paid.
+// all are paid. Two different answers and no third in `checkTimeoutMs`: one of the two lied, so
+// neither is paid. No independent answer at all in time: the result is paid unchecked.
 //
-// Every step is a transaction over durable rows (spot_checks, spot_check_runs, the tasks), so a
-// restart resumes each check where it was: `review` is idempotent and the sweep reviews them all.
+// A re-run that fails, or that its miner holds past a third of the timeout (stalling a check until
+// it times out would otherwise get a colluder's friend paid unchecked), is cancelled and its owner
+// excluded from the next run. Every step is a transaction over durable rows (spot_checks,
+// spot_check_runs, the tasks), so a restart resumes each check where it was: `review` is idempotent
+// and the sweep reviews them all.
 
 export interface SpotCheckerOptions {
   db: StoreDatabase;
@@ -37,7 +41,7 @@ export interface SpotCheckerOptions {
   coordinator: Address;
   slashBps: number;
   checkTimeoutMs: number;
-  /** Leases a re-run may get before it counts as failed (a new run then goes to another miner). */
+  /** Leases a re-run may get before it counts as failed (a new run then goes to another owner). */
   maxAttempts: number;
   now?: () => number;
 }
@@ -52,7 +56,10 @@ const PROPOSAL_INTERVAL_MS = 24 * 3_600_000;
 
 interface Payee {
   task: Task;
-  passed: boolean;
+  /** Credit its pay. */
+  pay: boolean;
+  /** Its trust: it agreed with the majority, it was the odd one out, or no verdict on it. */
+  trust?: "pass" | "fail";
 }
 
 export class SpotChecker {
@@ -62,9 +69,11 @@ export class SpotChecker {
   log: SpotCheckLog | undefined;
   readonly #o: SpotCheckerOptions;
   readonly #now: () => number;
-  /** Work for after the current transaction commits: checks to review, new runs to offer. */
+  /** Work for the next turn (after the accepting request's transaction): checks to review, runs to offer. */
   readonly #later = { review: new Set<Hex>(), offer: new Set<Hex>() };
   #scheduled = false;
+  /** When each re-run was first seen leased (in memory: a restart gives a run its time again). */
+  readonly #leasedSince = new Map<Hex, number>();
 
   constructor(options: SpotCheckerOptions) {
     this.#o = options;
@@ -97,12 +106,14 @@ export class SpotChecker {
       if (running) this.#after("review", checkId);
       return running; // a late re-run of a check that ended is paid as it comes
     }
-    const input = task.input as unknown as TaskInput;
     const output = task.result?.payload as unknown as TaskOutput | undefined;
     if (output === undefined) return false;
-    const pinned = pinnedInput(input, output);
-    if (pinned === undefined || !this.#o.trust.shouldCheck(miner)) return false;
-    const owner = this.#o.chain.owner(miner) ?? miner;
+    const pinned = pinnedInput(task.input as unknown as TaskInput, output);
+    const owner = this.#o.chain.owner(miner);
+    // No check that could only time out: an unknown owner, or no independent miner serving the model.
+    if (pinned === undefined || owner === undefined) return false;
+    if (!this.#o.dispatcher.canPlace(task.model, [owner.toLowerCase()])) return false;
+    if (!this.#o.trust.shouldCheck(miner)) return false;
     this.#o.checks.open(task.id, miner, owner, this.#now());
     this.#newRun(task.id, task, pinned, [owner]);
     return true;
@@ -110,24 +121,54 @@ export class SpotChecker {
 
   /** Reviews every running check: verdicts on finished runs, new runs for failed ones, time-outs. */
   sweep(): void {
-    for (const id of this.#o.checks.running()) this.review(id);
+    for (const id of this.#o.checks.running()) {
+      try {
+        this.review(id);
+      } catch (error) {
+        this.log?.warn({ taskId: id, err: error }, "spot check review failed; the next sweep retries");
+      }
+    }
   }
 
   /** Moves one check on as far as its runs allow; safe to call at any time, any number of times. */
   review(checkId: string): void {
     const check = this.#o.checks.get(checkId);
     if (check?.status !== "running") return;
-    const original = this.#o.tasks.get(check.taskId);
+    const { tasks } = this.#o;
+    const now = this.#now();
+    const states = check.runs.map((id) => ({ id, state: tasks.state(id) }));
+    // A re-run held too long is given up, so a stalling miner cannot run the check out of time.
+    for (const { id, state } of states) {
+      if (state?.status !== "leased") {
+        this.#leasedSince.delete(id);
+        continue;
+      }
+      const since = this.#leasedSince.get(id) ?? now;
+      this.#leasedSince.set(id, since);
+      if (
+        now - since >= this.#o.checkTimeoutMs / 3 &&
+        tasks.cancel(id, "spot-check run not finished in time", now)
+      ) {
+        state.status = "failed";
+        this.#leasedSince.delete(id);
+        this.#o.dispatcher.settled(id);
+      }
+    }
+    const doneIds = states.filter((s) => s.state?.status === "completed").map((s) => s.id);
+    const active = states.some((s) => s.state?.status === "queued" || s.state?.status === "leased");
+    const timedOut = now - check.createdAt >= this.#o.checkTimeoutMs;
+    if (doneIds.length === 0 && !timedOut && active) return; // nothing new: no task bodies read
+    const original = tasks.get(check.taskId);
     if (original?.result == null) return;
-    const runs = check.runs.map((id) => this.#o.tasks.get(id)).filter((t): t is Task => t !== undefined);
-    const done = runs.filter((run) => run.status === "completed" && run.result !== null);
-    const active = runs.some((run) => run.status === "queued" || run.status === "leased");
+    const done = doneIds.map((id) => tasks.get(id)).filter((t): t is Task => t?.result != null);
     const [first, second] = done;
     if (first !== undefined) {
       const one = compare(original, first);
       if (one.match) {
-        const both = [original, first].map((task) => ({ task, passed: true }));
-        this.#settle(check, "passed", both);
+        this.#settle(check, "passed", [
+          { task: original, pay: true, trust: "pass" },
+          { task: first, pay: true, trust: "pass" },
+        ]);
         return;
       }
       if (second !== undefined) {
@@ -135,16 +176,22 @@ export class SpotChecker {
         return;
       }
     }
-    if (this.#now() - check.createdAt >= this.#o.checkTimeoutMs) {
-      this.#giveUp(check, original, runs);
+    if (timedOut) {
+      this.#giveUp(
+        check,
+        original,
+        first,
+        states.map((s) => s.id),
+      );
       return;
     }
     if (!active) {
-      // No run pending: the first (or all before) failed, or the first disagreed and a third is needed.
-      const owners = [check.owner, ...done.map((run) => this.#ownerOf(run))];
-      const pinned =
-        (runs[0]?.input as unknown as TaskInput | undefined) ??
-        pinnedInput(inputOf(original), outputOf(original));
+      // No run pending: every run so far failed, or the first disagreed and a third is needed. Owners
+      // who ran (or failed to run) it are excluded, as is the original's.
+      const owners = [check.owner];
+      for (const { state } of states)
+        if (state?.leasedTo) owners.push(this.#ownerOf(state.leasedTo as Address));
+      const pinned = tasks.get(check.runs[0] as Hex)?.input as unknown as TaskInput | undefined;
       if (pinned !== undefined)
         this.#o.db.immediate(() => this.#newRun(check.taskId, original, pinned, owners));
     }
@@ -159,39 +206,62 @@ export class SpotChecker {
       { a: original.id, b: second.id, ...two },
       { a: first.id, b: second.id, ...three },
     ];
+    const runs = [original, first, second];
     if (two.match === three.match) {
       // Three different answers (or a chain of near-matches): nobody can be singled out.
-      const all = [original, first, second].map((task) => ({ task, passed: true }));
+      const all = runs.map((task) => ({ task, pay: true }));
       this.#settle(check, "inconclusive", all, undefined, "three results, no majority");
       return;
     }
     const odd = two.match ? first : original;
-    const reason = (two.match ? one : three).reason;
-    const verdict = `${odd.leasedTo} is the odd one out of three runs of task ${check.taskId}: ${reason}`;
+    // The original and the first run always differ, so their comparison says what is wrong.
+    const verdict = `${odd.leasedTo} is the odd one out of three runs of task ${check.taskId}: ${one.reason}`;
     const evidence = buildEvidence({
       domain: this.#o.domain,
       coordinator: this.#o.coordinator,
       accused: odd,
-      tasks: [original, first, second],
+      tasks: runs,
       comparisons,
       verdict,
     });
-    const payees = [original, first, second].map((task) => ({ task, passed: task !== odd }));
+    const payees = runs.map(
+      (task): Payee => ({ task, pay: task !== odd, trust: task === odd ? "fail" : "pass" }),
+    );
     this.#settle(check, "failed", payees, { accused: odd, ...evidence }, verdict);
   }
 
-  /** No independent miner answered in time: the result is paid unchecked, queued re-runs cancelled. */
-  #giveUp(check: SpotCheck, original: Task, runs: Task[]): void {
-    for (const run of runs)
-      if (run.status === "queued") this.#o.tasks.cancelQueued(run.id, "check timed out");
-    const done = runs.filter((run) => run.status === "completed");
-    const payees = [original, ...done].map((task) => ({ task, passed: false }));
-    this.#settle(check, "unchecked", payees, undefined, "no independent miner answered in time");
+  /**
+   * Out of time. With no independent answer the result is paid unchecked; with one that disagreed, one
+   * of the two lied and nobody can tell which: neither is paid. Runs still pending are cancelled.
+   */
+  #giveUp(check: SpotCheck, original: Task, first: Task | undefined, runs: Hex[]): void {
+    for (const id of runs) {
+      this.#leasedSince.delete(id);
+      if (this.#o.tasks.cancel(id, "spot check timed out") !== undefined) this.#o.dispatcher.settled(id);
+    }
+    if (first === undefined) {
+      this.#settle(
+        check,
+        "unchecked",
+        [{ task: original, pay: true }],
+        undefined,
+        "no independent miner answered in time",
+      );
+      return;
+    }
+    const neither = [original, first].map((task) => ({ task, pay: false }));
+    this.#settle(
+      check,
+      "inconclusive",
+      neither,
+      undefined,
+      "two different results and no third in time: neither is paid",
+    );
   }
 
   /**
-   * Records the verdict in one transaction: the check's status, pay for every payee that passed (or all
-   * of them when nobody failed), trust, and the slash proposal. Trust moves only on a real verdict.
+   * Records the verdict in one transaction: the check's status, the payees' pay and trust, and the slash
+   * proposal. The trust book's cache is dropped for them if the transaction fails.
    */
   #settle(
     check: SpotCheck,
@@ -202,29 +272,37 @@ export class SpotChecker {
   ): void {
     const { db, checks, earnings, trust, proposals } = this.#o;
     const accused = proposal?.accused.leasedTo as Address | undefined;
-    const outcome = db.immediate(() => {
-      if (!checks.settle(check.taskId, status, verdict, this.#now())) return "settled before";
-      for (const { task, passed } of payees) {
-        const miner = task.leasedTo as Address;
-        if (passed || status === "unchecked") earnings.credit(miner, task);
-        if (status === "passed" || status === "failed") {
-          if (passed) trust.recordPass(miner);
-          else trust.recordFail(miner);
+    const now = this.#now();
+    let outcome: "settled before" | "settled" | "already accused" | "accused";
+    try {
+      outcome = db.immediate(() => {
+        if (!checks.settle(check.taskId, status, verdict, now)) return "settled before";
+        for (const { task, pay, trust: move } of payees) {
+          const miner = task.leasedTo as Address;
+          if (pay) earnings.credit(miner, task);
+          if (move === "pass") trust.recordPass(miner);
+          if (move === "fail") trust.recordFail(miner);
         }
-      }
-      if (proposal === undefined || accused === undefined) return "settled";
-      // One accusation per miner a day: every failed check costs the cheater its pay, but a burst of
-      // fakes before the first slash lands is one offence, not one slash (and one dispute bond) each.
-      if (proposals.proposedSince(accused, this.#now() - PROPOSAL_INTERVAL_MS)) return "already accused";
-      proposals.record({
-        taskId: proposal.accused.id,
-        miner: accused,
-        bps: this.#o.slashBps,
-        evidence: proposal.bytes,
-        evidenceHash: proposal.hash,
+        if (proposal === undefined || accused === undefined) return "settled";
+        // One accusation per miner a day: every failed check costs the cheater its pay, but a burst of
+        // fakes before the first slash lands is one offence, not one slash (and one dispute bond) each.
+        if (proposals.proposedSince(accused, now - PROPOSAL_INTERVAL_MS)) return "already accused";
+        proposals.record(
+          {
+            taskId: proposal.accused.id,
+            miner: accused,
+            bps: this.#o.slashBps,
+            evidence: proposal.bytes,
+            evidenceHash: proposal.hash,
+          },
+          now,
+        );
+        return "accused";
       });
-      return "accused";
-    });
+    } catch (error) {
+      for (const { task } of payees) trust.forget(task.leasedTo as Address);
+      throw error;
+    }
     if (outcome === "settled before") return;
     const fields = { taskId: check.taskId, miner: check.miner, status, accused };
     if (outcome === "accused") {
@@ -238,7 +316,7 @@ export class SpotChecker {
     } else this.log?.info(fields, `spot check ${status}: ${verdict}`);
   }
 
-  /** Stores a re-run of `original` with `input`, excluding `owners`' miners; offered after commit. */
+  /** Stores a re-run of `original` with `input`, excluding `owners`' miners; offered next turn. */
   #newRun(checkId: Hex, original: Task, input: TaskInput, owners: readonly string[]): void {
     const id = `0x${randomBytes(32).toString("hex")}` as Hex;
     this.#o.tasks.enqueue({
@@ -257,12 +335,16 @@ export class SpotChecker {
     this.#after("offer", id);
   }
 
-  #ownerOf(task: Task): Address {
-    const miner = task.leasedTo as Address;
+  /** The owner of a miner that ran a re-run (itself if the chain no longer knows it). */
+  #ownerOf(miner: Address): Address {
     return this.#o.chain.owner(miner) ?? miner;
   }
 
-  /** Runs after the current transaction commits (end of this turn): reviews and offers. */
+  /**
+   * Reviews and offers on the next turn, out of the accepting request's transaction. With group commit
+   * that transaction may still be open then (the server answers only once it commits); a rollback
+   * undoes these steps' writes with it, and the sweep redoes what is missing.
+   */
   #after(kind: "review" | "offer", id: Hex): void {
     this.#later[kind].add(id);
     if (this.#scheduled) return;
@@ -288,6 +370,5 @@ export class SpotChecker {
   }
 }
 
-const inputOf = (task: Task) => task.input as unknown as TaskInput;
 const outputOf = (task: Task) => task.result?.payload as unknown as TaskOutput;
 const compare = (a: Task, b: Task) => compareOutputs(outputOf(a), outputOf(b));

@@ -73,6 +73,11 @@ export class TrustBook {
     return this.trust(miner);
   }
 
+  /** Drops the cached record (a transaction that changed it rolled back): the next read reloads it. */
+  forget(miner: Address): void {
+    this.#miners.delete(miner.toLowerCase());
+  }
+
   trust(miner: Address): MinerTrust {
     const entry = this.#entry(miner);
     return { ...entry, trusted: entry.streak >= this.policy.probationChecks };
