@@ -16,6 +16,7 @@ import {
 } from "./demo-nodes.js";
 import { type DisputeKeeper, startDisputeKeeper } from "./dispute-keeper.js";
 import { createDripper } from "./drip.js";
+import { portalDist } from "./portal-files.js";
 import { type DevnetWebServer, startWebServer } from "./web-server.js";
 
 // The whole network on one machine (design section 8, `npm start`): the chain with every contract,
@@ -120,6 +121,7 @@ export async function startDevnetNetwork(options: DevnetNetworkOptions): Promise
       port: options.webPort,
       dripper: createDripper(deployment),
       describe: () => describeNetwork(devnet, coordinator.url),
+      portal: portalDist(),
     });
     stops.push(() => web.close());
     const keeper = startDisputeKeeper(deployment, {
@@ -162,7 +164,7 @@ function appKey(devnet: Devnet, coordinator: CoordinatorNode): string {
   return keys.create("devnet app").plaintext;
 }
 
-/** What a web page needs to talk to this devnet (no secrets: the app key stays in devnet.json). */
+/** What the portal needs to talk to this devnet (no secrets: the app key stays in devnet.json). */
 function describeNetwork(devnet: Devnet, coordinatorUrl: string) {
   const { file } = devnet;
   return {
@@ -171,5 +173,8 @@ function describeNetwork(devnet: Devnet, coordinatorUrl: string) {
     contracts: file.contracts,
     block: file.block,
     coordinatorUrl,
+    dripUrl: "/api/faucet/drip",
+    // anvil holds these accounts unlocked: the portal's dev wallet sends through it (devnet only).
+    demoAccounts: file.accounts.map(({ index, label, address }) => ({ index, label, address })),
   };
 }

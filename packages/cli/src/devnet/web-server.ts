@@ -2,9 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { isAddress } from "viem";
 import { type Dripper, DripRefusedError } from "./drip.js";
+import { portalFile } from "./portal-files.js";
 
-// The devnet's web server on 127.0.0.1: the gasless faucet (POST /api/faucet/drip) and the devnet's
-// description for the portal (GET /api/devnet). The portal's static files join it (issue 8).
+// The devnet's web server on 127.0.0.1: the staking portal's files, the gasless faucet
+// (POST /api/faucet/drip) and the network's description the portal reads (GET /api/devnet).
 
 export interface DevnetWebServer {
   url: string;
@@ -16,6 +17,8 @@ export interface WebServerOptions {
   dripper: Dripper;
   /** What GET /api/devnet answers: the network a page should talk to (no secrets). */
   describe: () => unknown;
+  /** The built portal's directory; without one, / says how to build it. */
+  portal?: string | undefined;
 }
 
 const MAX_BODY = 4_096;
@@ -60,6 +63,20 @@ async function handle(options: WebServerOptions, request: IncomingMessage, respo
     } catch (refused) {
       if (refused instanceof DripRefusedError) return send(response, refused.status, error(refused.message));
       throw refused;
+    }
+  }
+  if (request.method === "GET" && !path.startsWith("/api/")) {
+    if (options.portal === undefined) {
+      return send(response, 404, error("the portal is not built: run npm run build"));
+    }
+    const file = portalFile(options.portal, path);
+    if (file !== undefined) {
+      response.writeHead(200, {
+        "content-type": file.type,
+        "content-length": file.body.length,
+        "cache-control": file.immutable ? "public, max-age=31536000, immutable" : "no-cache",
+      });
+      return response.end(file.body);
     }
   }
   return send(response, 404, error(`no route ${request.method} ${path}`));

@@ -1,0 +1,161 @@
+// The staking portal in Debian's Chromium (playwright-core) against the whole devnet (`roost devnet`
+// in a child process): a newcomer with no ETH gets CAI from the gasless faucet, stakes on a miner,
+// unstakes part, waits out the devnet's unbonding period and withdraws; languages, right-to-left
+// Persian and keyboard use. Screenshots of each page go to packages/portal/test-results/.
+/// <reference lib="dom" />
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../../scripts/testing/ports.js";
+import { roost } from "../../cli/test/helpers.js";
+import { type Cli, spawnCli } from "../../cli/test/spawn-cli.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SHOTS = fileURLToPath(new URL("../test-results/", import.meta.url));
+const NEWCOMER = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f"; // demo account #8: no CAI, no need for ETH
+const MINER = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"; // the devnet's miner 1
+
+let root: string;
+let devnet: Cli;
+let browser: Browser;
+let page: Page;
+let web: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
+  root = mkdtempSync(join(tmpdir(), "roost-portal-"));
+  mkdirSync(SHOTS, { recursive: true });
+  devnet = spawnCli([
+    "devnet",
+    "--port",
+    String(await freePort()),
+    "--coordinator-port",
+    "0",
+    "--web-port",
+    "0",
+    "--home",
+    join(root, ".roost"),
+  ]);
+  await devnet.waitFor(/Press Ctrl-C to stop\./, 60_000);
+  web = (JSON.parse(readFileSync(join(root, ".roost", "devnet.json"), "utf8")) as { web: string }).web;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  page = await browser.newPage({ locale: "en-US" });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (devnet !== undefined) {
+    devnet.child.kill("SIGINT");
+    await devnet.exited;
+  }
+  rmSync(root, { recursive: true, force: true });
+});
+
+const status = (text: string | RegExp) =>
+  page.getByTestId("tx-status").filter({ hasText: text }).first().waitFor({ timeout: 20_000 });
+
+describe("the staking portal", { timeout: 120_000 }, () => {
+  it("takes a newcomer from the gasless faucet to a stake, an unstake and a withdrawal", async () => {
+    await page.goto(`${web}/#/faucet`);
+    await page
+      .getByLabel("Connect a wallet")
+      .selectOption({ label: "Dev wallet #8: staker without CAI (uses the faucet)" });
+    await page.getByTestId("account").filter({ hasText: NEWCOMER }).waitFor();
+    expect(await page.getByTestId("balance").textContent()).toBe("0");
+    await page.screenshot({ path: join(SHOTS, "faucet.png"), fullPage: true });
+
+    await page.getByRole("button", { name: "Claim without gas (drip service)" }).click();
+    await page.getByTestId("drip-status").filter({ hasText: "Confirmed" }).waitFor({ timeout: 20_000 });
+    await page.getByTestId("balance").filter({ hasText: "25,000" }).waitFor({ timeout: 10_000 });
+    // The cooldown runs: no claim is offered until it opens.
+    await page.getByTestId("faucet-next").filter({ hasText: "Next claim opens in" }).waitFor();
+    expect(await page.getByRole("button", { name: "Claim CAI" }).isDisabled()).toBe(true);
+    expect(await page.getByRole("button", { name: "Claim without gas (drip service)" }).isDisabled()).toBe(
+      true,
+    );
+
+    await page.getByRole("link", { name: "Stake & vote" }).click();
+    await page.getByTestId("nodes").getByRole("button", { name: MINER }).click();
+    const amount = page.getByLabel("Amount (CAI)");
+    await amount.fill("30k");
+    expect(await page.getByText("That is more than you have.").count()).toBe(1);
+    expect(await page.getByRole("button", { name: "Approve and stake" }).isDisabled()).toBe(true);
+    await amount.fill("5k");
+    await page.getByRole("button", { name: "Approve and stake" }).click();
+    await status("Confirmed");
+    await page.getByTestId("my-stake").filter({ hasText: "5,000" }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(SHOTS, "stake.png"), fullPage: true });
+
+    await amount.fill("2,000");
+    await page.getByRole("button", { name: "Unstake" }).click();
+    await status("Confirmed");
+    const lock = page.getByTestId("locks").getByRole("row").nth(1);
+    await lock.filter({ hasText: /in 5m|in 4m/ }).waitFor({ timeout: 10_000 });
+    expect(await page.getByRole("button", { name: "Withdraw matured" }).isDisabled()).toBe(true);
+
+    // The devnet's unbonding period is 5 minutes: move its clock past it.
+    expect(
+      (await roost(["--deployment", join(root, ".roost", "devnet.json"), "devnet", "advance", "6m"], root))
+        .code,
+    ).toBe(0);
+    await lock.filter({ hasText: "Ready" }).waitFor({ timeout: 15_000 });
+    await page.getByRole("button", { name: "Withdraw matured" }).click();
+    await page.getByTestId("balance").filter({ hasText: "22,000" }).waitFor({ timeout: 15_000 });
+    await page.getByTestId("my-stake").filter({ hasText: "3,000" }).waitFor();
+  });
+
+  it("speaks six languages, Persian right to left, with numbers in the reader's locale", async () => {
+    await page.goto(`${web}/#/network`);
+    await page.getByTestId("total-stake").waitFor();
+    await page.getByLabel("Language").selectOption("fr");
+    await page.getByRole("heading", { name: "Réseau" }).waitFor();
+    expect(await page.getByTestId("total-stake").textContent()).toMatch(/^2\u202f043\u202f000 CAI$/);
+    await page.getByLabel("Langue").selectOption("fa");
+    await page.getByRole("heading", { name: "شبکه" }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.dir)).toBe("rtl");
+    await page.screenshot({ path: join(SHOTS, "network-fa.png"), fullPage: true });
+    for (const [code, heading] of [
+      ["ja", "ネットワーク"],
+      ["zh", "网络"],
+      ["hi", "नेटवर्क"],
+    ] as const) {
+      await page.locator("select").first().selectOption(code);
+      await page.getByRole("heading", { name: heading }).waitFor();
+    }
+    await page.reload(); // remembered
+    await page.getByRole("heading", { name: "नेटवर्क" }).waitFor();
+    await page.locator("select").first().selectOption("en");
+  });
+
+  it("is usable from the keyboard, every input with a label", async () => {
+    await page.goto(`${web}/#/stake`);
+    await page.getByTestId("nodes").waitFor();
+    await page.keyboard.press("Tab"); // the first link of the navigation
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/#\/faucet$/);
+    const unlabeled = await page.evaluate(
+      () =>
+        [...document.querySelectorAll("input, select")].filter(
+          (el) => el.closest("label") === null && !el.getAttribute("aria-label"),
+        ).length,
+    );
+    expect(unlabeled).toBe(0);
+  });
+});
