@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { appApi } from "./api/app/index.js";
+import { installCors } from "./api/cors.js";
 import { installErrorHandlers } from "./api/errors.js";
 import { minerApi } from "./api/miner-api.js";
 import { opsApi } from "./api/ops-api.js";
@@ -32,6 +33,7 @@ export function buildServer(services: CoordinatorServices, options: ServerOption
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   });
   installErrorHandlers(app);
+  installCors(app);
   // Nothing is acknowledged before it is on disk: with group commit, an answer waits for the commit of
   // the event-loop turn's writes (microseconds later); a failed commit turns it into a 500. Routes whose
   // answer acknowledges nothing opt out (see FastifyContextConfig.acknowledgesWrites).

@@ -95,4 +95,24 @@ describe("rate limits", () => {
     expect((await get(c.apiKey)).status).toBe(200);
     expect(c.services.tasks.countsByStatus()).toEqual({ queued: 0, leased: 0, completed: 0, failed: 0 });
   });
+
+  it("lets browser pages call the app API (CORS with the key in Authorization), not the miner API", async () => {
+    const app = await startAppCoordinator();
+    const preflight = await fetch(`${app.url}/v1/chat/completions`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "http://127.0.0.1:3000",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type",
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-headers")).toContain("authorization");
+    const models = await app.fetch("/v1/models", { headers: { origin: "http://127.0.0.1:3000" } });
+    expect(models.status).toBe(200);
+    expect(models.headers.get("access-control-expose-headers")).toContain("x-roost-miner");
+    const miner = await fetch(`${app.url}/miner/v1/receipt`, { method: "OPTIONS" });
+    expect(miner.headers.get("access-control-allow-origin")).toBeNull();
+  });
 });

@@ -120,12 +120,69 @@ describe("the staking portal", { timeout: 120_000 }, () => {
     await page.getByTestId("my-stake").filter({ hasText: "3,000" }).waitFor();
   });
 
+  it("claims the emission rewards the stake earned, and keeps a history to export", async () => {
+    await page.getByRole("link", { name: "Rewards" }).click();
+    await page.getByTestId("pending-rewards").waitFor({ timeout: 15_000 });
+    await page.getByTestId("pending-rewards").getByRole("button", { name: "Claim" }).first().click();
+    await status("Confirmed");
+    await page
+      .getByTestId("claims")
+      .getByRole("row")
+      .nth(1)
+      .filter({ hasText: MINER })
+      .waitFor({ timeout: 15_000 });
+    const csv = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+    expect(decodeURIComponent(csv ?? "")).toMatch(
+      /^data:text\/csv;charset=utf-8,time,block,operator,amount_cai,transaction\n\d{4}-/,
+    );
+    await page.screenshot({ path: join(SHOTS, "rewards.png"), fullPage: true });
+  });
+
+  it("registers a miner, the self-stake checked against the minimum before signing", async () => {
+    await page.getByRole("link", { name: "Become a node" }).click();
+    await page.getByLabel("Operator", { exact: true }).fill(NEWCOMER);
+    await page.getByRole("alert").filter({ hasText: "use a separate hot key" }).waitFor();
+    await page.getByLabel("Self stake").fill("10k");
+    await page.getByText("The self-stake must be at least 20,000 CAI.").waitFor();
+    expect(await page.getByRole("button", { name: "Approve CAI and register" }).isDisabled()).toBe(true);
+    await page.getByLabel("Self stake").fill("20k");
+    await page.getByLabel("Introduction (a URL or a short text)").fill("ipfs://a-portal-miner");
+    await page.getByRole("button", { name: "Approve CAI and register" }).click();
+    await status("Confirmed");
+    await page.screenshot({ path: join(SHOTS, "register.png"), fullPage: true });
+    await page.getByRole("link", { name: "Stake & vote" }).click();
+    await page
+      .getByTestId("nodes")
+      .getByRole("row")
+      .filter({ hasText: NEWCOMER })
+      .waitFor({ timeout: 10_000 });
+  });
+
+  it("runs an image through a coordinator and a miner in the playground", async () => {
+    const { coordinator } = JSON.parse(readFileSync(join(root, ".roost", "devnet.json"), "utf8")) as {
+      coordinator: { apiKey: string };
+    };
+    await page.getByRole("link", { name: "Playground" }).click();
+    await page.getByLabel("API key").fill(coordinator.apiKey);
+    await page.getByLabel("Prompt").fill("a hen on a roost");
+    await page.getByRole("button", { name: "Send" }).click();
+    await page.getByTestId("served-by").waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId("served-by").textContent()).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    expect(await page.getByRole("img", { name: "a hen on a roost" }).getAttribute("src")).toMatch(
+      /^data:image\/png;base64,iVBOR/,
+    );
+    await page.screenshot({ path: join(SHOTS, "playground.png"), fullPage: true });
+    await page.getByRole("link", { name: "Disputes" }).click();
+    await page.getByText("No slash proposals.").waitFor();
+    await page.screenshot({ path: join(SHOTS, "disputes.png"), fullPage: true });
+  });
+
   it("speaks six languages, Persian right to left, with numbers in the reader's locale", async () => {
     await page.goto(`${web}/#/network`);
     await page.getByTestId("total-stake").waitFor();
     await page.getByLabel("Language").selectOption("fr");
     await page.getByRole("heading", { name: "Réseau" }).waitFor();
-    expect(await page.getByTestId("total-stake").textContent()).toMatch(/^2\u202f043\u202f000 CAI$/);
+    expect(await page.getByTestId("total-stake").textContent()).toMatch(/^2\u202f0\d\d\u202f\d{3} CAI$/);
     await page.getByLabel("Langue").selectOption("fa");
     await page.getByRole("heading", { name: "شبکه" }).waitFor();
     expect(await page.evaluate(() => document.documentElement.dir)).toBe("rtl");
@@ -144,6 +201,7 @@ describe("the staking portal", { timeout: 120_000 }, () => {
   });
 
   it("is usable from the keyboard, every input with a label", async () => {
+    page = await browser.newPage({ locale: "en-US" }); // focus starts at the top of a fresh document
     await page.goto(`${web}/#/stake`);
     await page.getByTestId("nodes").waitFor();
     await page.keyboard.press("Tab"); // the first link of the navigation

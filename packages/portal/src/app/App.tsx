@@ -1,17 +1,25 @@
 import { useEffect, useState } from "react";
 import { LanguagePicker, useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/messages";
+import { DisputesPage } from "../pages/Disputes";
 import { FaucetPage } from "../pages/Faucet";
 import { NetworkPage } from "../pages/Network";
+import { PlaygroundPage } from "../pages/Playground";
+import { RegisterPage } from "../pages/Register";
+import { RewardsPage } from "../pages/Rewards";
 import { StakePage } from "../pages/Stake";
 import { WalletBar } from "../wallet/WalletBar";
 
-// Pages by URL hash (#/faucet, #/stake, #/network): static files need no server routes.
+// Pages by URL hash (#/stake, #/faucet, ...): static files need no server routes.
 
 const PAGES = {
   stake: { label: "nav.stake", page: StakePage },
   faucet: { label: "nav.faucet", page: FaucetPage },
+  rewards: { label: "nav.rewards", page: RewardsPage },
+  register: { label: "nav.register", page: RegisterPage },
   network: { label: "nav.network", page: NetworkPage },
+  playground: { label: "nav.playground", page: PlaygroundPage },
+  disputes: { label: "nav.disputes", page: DisputesPage },
 } as const satisfies Record<string, { label: MessageKey; page: () => unknown }>;
 type PageName = keyof typeof PAGES;
 

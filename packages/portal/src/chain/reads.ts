@@ -1,4 +1,4 @@
-import { caiTokenAbi, faucetAbi, stakingAbi } from "@roost/protocol/abis";
+import { caiTokenAbi, disputesAbi, faucetAbi, stakingAbi } from "@roost/protocol/abis";
 import { useQuery } from "@tanstack/react-query";
 import type { Address, PublicClient } from "viem";
 import { usePublicClient } from "wagmi";
@@ -129,6 +129,161 @@ export function useBlockNumber() {
   return useQuery({
     queryKey: ["block"],
     queryFn: () => client.getBlockNumber(),
+    refetchInterval: REFRESH_MS,
+  });
+}
+
+/** The rewards `account` claimed, newest first (RewardsClaimed events since the deployment). */
+export function useClaims(account: Address | undefined) {
+  const client = useClient();
+  const { contracts, block } = usePortalConfig();
+  return useQuery({
+    queryKey: ["claims", account],
+    enabled: account !== undefined,
+    queryFn: async () => {
+      const events = await client.getContractEvents({
+        address: contracts.Staking,
+        abi: stakingAbi,
+        eventName: "RewardsClaimed",
+        args: { staker: account as Address },
+        fromBlock: BigInt(block),
+      });
+      const times = new Map<bigint, bigint>();
+      for (const event of events) {
+        if (!times.has(event.blockNumber)) {
+          times.set(event.blockNumber, (await client.getBlock({ blockNumber: event.blockNumber })).timestamp);
+        }
+      }
+      return events
+        .map((event) => ({
+          block: event.blockNumber,
+          time: times.get(event.blockNumber) ?? 0n,
+          operator: event.args.operator as Address,
+          amount: event.args.amount as bigint,
+          transaction: event.transactionHash,
+        }))
+        .reverse();
+    },
+    refetchInterval: REFRESH_MS,
+  });
+}
+
+/** The minimum self-stake of each role (wei) and whether `operator` consented to `owner`. */
+export function useRegistration(operator: Address | undefined, owner: Address | undefined) {
+  const client = useClient();
+  const { contracts } = usePortalConfig();
+  return useQuery({
+    queryKey: ["registration", operator, owner],
+    queryFn: async () => {
+      const staking = { address: contracts.Staking, abi: stakingAbi } as const;
+      const [minMiner, minCoordinator] = await Promise.all([
+        client.readContract({ ...staking, functionName: "minSelfStake", args: [0] }),
+        client.readContract({ ...staking, functionName: "minSelfStake", args: [1] }),
+      ]);
+      const approved =
+        operator === undefined
+          ? undefined
+          : await client.readContract({ ...staking, functionName: "approvedOwner", args: [operator] });
+      const state =
+        operator === undefined
+          ? undefined
+          : await client.readContract({ ...staking, functionName: "nodeState", args: [operator] });
+      return {
+        minSelfStake: [minMiner, minCoordinator] as const,
+        consented:
+          operator !== undefined &&
+          owner !== undefined &&
+          (operator === owner || approved?.toLowerCase() === owner.toLowerCase()),
+        registered: state !== undefined && state[1] !== 0,
+      };
+    },
+    refetchInterval: REFRESH_MS,
+  });
+}
+
+/** Every slash proposal with its evidence URL, newest first. */
+export function useProposals() {
+  const client = useClient();
+  const { contracts, block } = usePortalConfig();
+  return useQuery({
+    queryKey: ["proposals"],
+    queryFn: async () => {
+      const disputes = { address: contracts.Disputes, abi: disputesAbi } as const;
+      const count = await client.readContract({ ...disputes, functionName: "proposalCount" });
+      const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i));
+      const proposals = await Promise.all(
+        ids.map((id) => client.readContract({ ...disputes, functionName: "getProposal", args: [id] })),
+      );
+      const events = await client.getContractEvents({
+        ...disputes,
+        eventName: "SlashProposed",
+        fromBlock: BigInt(block),
+      });
+      const uris = new Map(
+        events.map((event) => [event.args.id as bigint, event.args.evidenceURI as string]),
+      );
+      const now = (await client.getBlock()).timestamp;
+      return {
+        now,
+        proposals: proposals
+          .map((p, i) => ({ ...p, id: BigInt(i), evidenceURI: uris.get(BigInt(i)) ?? "" }))
+          .reverse(),
+      };
+    },
+    refetchInterval: REFRESH_MS,
+  });
+}
+
+/** Stake and nodes over time, one point per Staked/Unstaked/Slashed block (the network chart). */
+export function useStakeHistory() {
+  const client = useClient();
+  const { contracts, block } = usePortalConfig();
+  return useQuery({
+    queryKey: ["stake-history"],
+    queryFn: async () => {
+      const staking = { address: contracts.Staking, abi: stakingAbi, fromBlock: BigInt(block) } as const;
+      const [staked, unstaked, slashed, registered] = await Promise.all([
+        client.getContractEvents({ ...staking, eventName: "Staked" }),
+        client.getContractEvents({ ...staking, eventName: "Unstaked" }),
+        client.getContractEvents({ ...staking, eventName: "Slashed" }),
+        client.getContractEvents({ ...staking, eventName: "NodeRegistered" }),
+      ]);
+      const changes = [
+        ...staked.map((e) => ({
+          block: e.blockNumber,
+          stake: e.args.amount as bigint,
+          nodes: 0,
+          slashes: 0,
+        })),
+        ...unstaked.map((e) => ({
+          block: e.blockNumber,
+          stake: -(e.args.amount as bigint),
+          nodes: 0,
+          slashes: 0,
+        })),
+        ...slashed.map((e) => ({
+          block: e.blockNumber,
+          stake: -(e.args.activeAmount as bigint),
+          nodes: 0,
+          slashes: 1,
+        })),
+        ...registered.map((e) => ({
+          block: e.blockNumber,
+          stake: e.args.selfStake as bigint,
+          nodes: 1,
+          slashes: 0,
+        })),
+      ].sort((a, b) => (a.block < b.block ? -1 : a.block > b.block ? 1 : 0));
+      let stake = 0n;
+      let nodes = 0;
+      let slashes = 0;
+      return changes.map((change) => {
+        stake += change.stake;
+        nodes += change.nodes;
+        slashes += change.slashes;
+        return { block: change.block, stake, nodes, slashes };
+      });
+    },
     refetchInterval: REFRESH_MS,
   });
 }

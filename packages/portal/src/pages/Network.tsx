@@ -1,12 +1,24 @@
-import { useBlockNumber, useNodes } from "../chain/reads";
+import { useQuery } from "@tanstack/react-query";
+import { usePortalConfig } from "../app/portal-config";
+import { useBlockNumber, useNodes, useStakeHistory } from "../chain/reads";
+import { StakeChart } from "../components/StakeChart";
 import { formatCai } from "../format/amounts";
 import { useI18n } from "../i18n/i18n";
 
-/** The network's totals: stake, nodes by role and status, the chain's height. */
+/** The network's totals (stake, nodes, slashes, tasks served by the coordinator) and stake over time. */
 export function NetworkPage() {
   const { t, locale } = useI18n();
+  const { coordinatorUrl } = usePortalConfig();
   const nodes = useNodes();
   const block = useBlockNumber();
+  const history = useStakeHistory();
+  const coordinator = useQuery({
+    queryKey: ["coordinator-network", coordinatorUrl],
+    enabled: coordinatorUrl !== undefined,
+    queryFn: async () =>
+      (await (await fetch(`${coordinatorUrl}/api/network`)).json()) as { tasks: { completed: number } },
+    refetchInterval: 5_000,
+  });
   if (nodes.data === undefined) return <p>{t("loading")}</p>;
   const total = nodes.data.reduce((sum, node) => sum + node.totalStake, 0n);
   const count = (role: number) => nodes.data.filter((node) => node.role === role).length;
@@ -23,9 +35,16 @@ export function NetworkPage() {
           {t("stake.coordinators")}
           {jailed > 0 && `, ${jailed.toLocaleString(locale)} ${t("status.jailed")}`}
         </dd>
+        <dt>{t("network.slashes")}</dt>
+        <dd data-testid="slashes">{(history.data?.at(-1)?.slashes ?? 0).toLocaleString(locale)}</dd>
+        <dt>{t("network.tasks")}</dt>
+        <dd>{coordinator.data?.tasks.completed.toLocaleString(locale) ?? "…"}</dd>
         <dt>{t("network.block")}</dt>
         <dd>{block.data?.toLocaleString(locale) ?? "…"}</dd>
       </dl>
+      {history.data !== undefined && history.data.length > 1 && (
+        <StakeChart points={history.data} label={t("network.chart")} locale={locale} />
+      )}
     </section>
   );
 }
