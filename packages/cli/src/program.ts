@@ -8,6 +8,7 @@ import { faucetCommands } from "./commands/faucet.js";
 import { keysCommands } from "./commands/keys.js";
 import { minerCommands } from "./commands/miner.js";
 import { viewCommands } from "./commands/nodes.js";
+import { portalCommands } from "./commands/portal.js";
 import { registerCommands } from "./commands/register.js";
 import { stakingCommands } from "./commands/staking.js";
 import { Context, type GlobalOptions } from "./context.js";
@@ -70,6 +71,7 @@ Examples:
   keysCommands(program, context);
   coordinatorCommands(program, context, untilStopped);
   minerCommands(program, context, untilStopped);
+  portalCommands(program, context, untilStopped);
   disputesCommands(program, context);
   const configure = (command: Command) => {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

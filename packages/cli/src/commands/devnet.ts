@@ -8,6 +8,7 @@ import { type DevnetNetwork, startDevnetNetwork } from "../devnet/network.js";
 import { devnetStatus, formatStatus } from "../devnet/status-line.js";
 import { chainSummary, networkSummary } from "../devnet/summary.js";
 import { UsageError } from "../output.js";
+import { parsePort } from "./parse.js";
 
 interface DevnetOptions {
   port: string;
@@ -121,14 +122,6 @@ export function devnetCommands(
         },
       );
     });
-}
-
-function parsePort(value: string, flag: string, min: number): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < min || port > 65_535) {
-    throw new UsageError(`${flag} must be a TCP port number (${min}-65535), got "${value}"`);
-  }
-  return port;
 }
 
 /** Waits for Ctrl-C (then stops everything) or for anvil to die (an error). */

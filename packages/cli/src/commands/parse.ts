@@ -49,3 +49,12 @@ export function readSettingsFile(cwd: string, file: string | undefined): Record<
     throw new UsageError(`--config ${path} is not valid JSON: ${(error as Error).message}`);
   }
 }
+
+/** A TCP port from a flag, from `min` (0: any free one) to 65535. */
+export function parsePort(value: string, flag: string, min: number): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < min || port > 65_535) {
+    throw new UsageError(`${flag} must be a TCP port number (${min}-65535), got "${value}"`);
+  }
+  return port;
+}

@@ -25,6 +25,7 @@ export function networkSummary(network: DevnetNetwork, seconds: string): { human
     `Roost devnet ${devnet.resumed ? "resumed" : "deployed"} and running in ${seconds} s`,
     "",
     keyValues([
+      ["portal", web.url],
       ["RPC", file.rpcUrl],
       ["chain id", String(file.chainId)],
       ["coordinator", `${coordinator.url} (operator ${coordinator.services.operator})`],

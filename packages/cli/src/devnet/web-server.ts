@@ -14,7 +14,8 @@ export interface DevnetWebServer {
 
 export interface WebServerOptions {
   port: number;
-  dripper: Dripper;
+  /** The gasless faucet; without one (a real network), POST /api/faucet/drip answers 404. */
+  dripper?: Dripper;
   /** What GET /api/devnet answers: the network a page should talk to (no secrets). */
   describe: () => unknown;
   /** The built portal's directory; without one, / says how to build it. */
@@ -44,7 +45,7 @@ export async function startWebServer(options: WebServerOptions): Promise<DevnetW
 async function handle(options: WebServerOptions, request: IncomingMessage, response: ServerResponse) {
   const path = new URL(request.url ?? "/", "http://127.0.0.1").pathname;
   if (path === "/api/devnet" && request.method === "GET") return send(response, 200, options.describe());
-  if (path === "/api/faucet/drip") {
+  if (path === "/api/faucet/drip" && options.dripper !== undefined) {
     if (request.method !== "POST") return send(response, 405, error("use POST", "method"));
     const body = await readJson(request);
     if (body === undefined)
