@@ -47,6 +47,8 @@ export interface Earnings {
   credit(miner: Address, task: Task): bigint;
   /** The latest receipt for the miner (signed lazily and cached), or undefined if it earned nothing. */
   receipt(miner: Address): SignedReceipt | undefined;
+  /** Every miner paid here: its total (wei) and the results paid for. */
+  balances(): { miner: Address; cumulative: bigint; tasks: number }[];
 }
 
 /** Counters and histograms for /metrics (ops/metrics.ts). */

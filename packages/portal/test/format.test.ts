@@ -108,6 +108,7 @@ describe("the nodes table", () => {
     commissionBps: i % 100,
     pendingCommissionBps: 0,
     commissionEffectiveAt: 0,
+    slashes: i % 500 === 0 ? 1 : 0,
   });
   const name = (status: number) => ["", "active", "jailed", "deregistered"][status] ?? "";
 
@@ -131,5 +132,11 @@ describe("the nodes table", () => {
     expect(tablePage(nodes, { ...query, text: "jailed" }, name).total).toBe(104);
     const ascending = tablePage(nodes, { ...query, sort: "commissionBps", descending: false }, name);
     expect(ascending.rows[0]?.commissionBps).toBe(0);
+    const slashed = tablePage(nodes, { ...query, sort: "slashes" }, name);
+    expect(slashed.rows.slice(0, 20).every((row) => row.slashes === 1)).toBe(true);
+    // Unknown task counts (no coordinator view) sort last, not as zero.
+    const withTasks = nodes.map((n, i) => ({ ...n, tasksServed: i < 3 ? i : undefined }));
+    const byTasks = tablePage(withTasks, { ...query, sort: "tasksServed" }, name);
+    expect(byTasks.rows.slice(0, 3).map((row) => row.tasksServed)).toEqual([2, 1, 0]);
   });
 });

@@ -91,6 +91,13 @@ describe("the staking portal", { timeout: 120_000 }, () => {
     );
 
     await page.getByRole("link", { name: "Stake & vote" }).click();
+    // The coordinator's view joins the chain's: the devnet's miners poll it, so they show online.
+    await page
+      .getByTestId("nodes")
+      .getByRole("row")
+      .filter({ hasText: MINER })
+      .filter({ hasText: "online" })
+      .waitFor();
     await page.getByTestId("nodes").getByRole("button", { name: MINER }).click();
     const amount = page.getByLabel("Amount (CAI)");
     await amount.fill("30k");

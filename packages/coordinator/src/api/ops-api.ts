@@ -32,6 +32,7 @@ export async function opsApi(app: FastifyInstance, { services }: { services: Coo
 
   app.get("/api/network", async () => {
     const counts = services.tasks.countsByStatus();
+    const paid = new Map(services.earnings.balances().map((b) => [b.miner.toLowerCase(), b.tasks]));
     return {
       coordinator: services.operator,
       chainId: services.disputesDomain.chainId,
@@ -47,6 +48,7 @@ export async function opsApi(app: FastifyInstance, { services }: { services: Coo
         // Totals only: a miner shown its streak would know when it leaves probation (when to start faking).
         checks: checksOf(services, miner.operator),
         hardware: miner.hardware ?? null,
+        tasksServed: paid.get(miner.operator.toLowerCase()) ?? 0,
         lastSeen: new Date(miner.lastSeen).toISOString(),
       })),
     };

@@ -287,3 +287,45 @@ export function useStakeHistory() {
     refetchInterval: REFRESH_MS,
   });
 }
+
+/** The coordinator's public view (miners online, tasks paid per miner), when the portal knows one. */
+export function useCoordinatorNetwork() {
+  const { coordinatorUrl } = usePortalConfig();
+  return useQuery({
+    queryKey: ["coordinator-network", coordinatorUrl],
+    enabled: coordinatorUrl !== undefined,
+    queryFn: async () => {
+      const response = await fetch(`${coordinatorUrl}/api/network`);
+      if (!response.ok) throw new Error(`${coordinatorUrl}/api/network answered HTTP ${response.status}`);
+      return (await response.json()) as {
+        tasks: { completed: number };
+        miners: { operator: string; online: boolean; lastSeen: string; tasksServed: number }[];
+      };
+    },
+    refetchInterval: 5_000,
+  });
+}
+
+/** Slashes per node operator (lower case), from Staking's Slashed events. */
+export function useSlashCounts() {
+  const client = useClient();
+  const { contracts, block } = usePortalConfig();
+  return useQuery({
+    queryKey: ["slash-counts"],
+    queryFn: async () => {
+      const events = await client.getContractEvents({
+        address: contracts.Staking,
+        abi: stakingAbi,
+        eventName: "Slashed",
+        fromBlock: BigInt(block),
+      });
+      const counts = new Map<string, number>();
+      for (const event of events) {
+        const operator = (event.args.operator as string).toLowerCase();
+        counts.set(operator, (counts.get(operator) ?? 0) + 1);
+      }
+      return counts;
+    },
+    refetchInterval: REFRESH_MS,
+  });
+}

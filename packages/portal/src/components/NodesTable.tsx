@@ -73,6 +73,9 @@ export function NodesTable<T extends TableNode>({
             {header("selfStake", "col.self")}
             {header("commissionBps", "col.commission")}
             {header("status", "col.status")}
+            <th>{t("col.online")}</th>
+            {header("tasksServed", "col.tasks")}
+            {header("slashes", "col.slashes")}
           </tr>
         </thead>
         <tbody>
@@ -100,6 +103,9 @@ export function NodesTable<T extends TableNode>({
                 )}
               </td>
               <td>{statusName(node.status)}</td>
+              <td>{node.online === undefined ? "" : node.online ? t("online.yes") : t("online.no")}</td>
+              <td className="number">{node.tasksServed?.toLocaleString(locale) ?? ""}</td>
+              <td className="number">{node.slashes.toLocaleString(locale)}</td>
             </tr>
           ))}
         </tbody>

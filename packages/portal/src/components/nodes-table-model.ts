@@ -11,9 +11,21 @@ export interface TableNode {
   commissionBps: number;
   pendingCommissionBps: number;
   commissionEffectiveAt: number;
+  /** From the coordinator's /api/network: polling now, and results it paid for (undefined: unknown). */
+  online?: boolean | undefined;
+  tasksServed?: number | undefined;
+  /** Times slashed (Staking's Slashed events). */
+  slashes: number;
 }
 
-export type SortKey = "totalStake" | "selfStake" | "commissionBps" | "status" | "operator";
+export type SortKey =
+  | "totalStake"
+  | "selfStake"
+  | "commissionBps"
+  | "status"
+  | "operator"
+  | "tasksServed"
+  | "slashes";
 export interface TableQuery {
   text: string;
   role: "all" | 0 | 1;
@@ -43,8 +55,8 @@ export function tablePage<T extends TableNode>(
   const direction = query.descending ? -1 : 1;
   const key = query.sort;
   matching.sort((a, b) => {
-    const x = a[key];
-    const y = b[key];
+    const x = a[key] ?? -1;
+    const y = b[key] ?? -1;
     const order = x < y ? -1 : x > y ? 1 : 0;
     return order * direction || a.operator.localeCompare(b.operator);
   });

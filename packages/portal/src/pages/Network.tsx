@@ -1,6 +1,4 @@
-import { useQuery } from "@tanstack/react-query";
-import { usePortalConfig } from "../app/portal-config";
-import { useBlockNumber, useNodes, useStakeHistory } from "../chain/reads";
+import { useBlockNumber, useCoordinatorNetwork, useNodes, useStakeHistory } from "../chain/reads";
 import { StakeChart } from "../components/StakeChart";
 import { formatCai } from "../format/amounts";
 import { useI18n } from "../i18n/i18n";
@@ -8,17 +6,10 @@ import { useI18n } from "../i18n/i18n";
 /** The network's totals (stake, nodes, slashes, tasks served by the coordinator) and stake over time. */
 export function NetworkPage() {
   const { t, locale } = useI18n();
-  const { coordinatorUrl } = usePortalConfig();
   const nodes = useNodes();
   const block = useBlockNumber();
   const history = useStakeHistory();
-  const coordinator = useQuery({
-    queryKey: ["coordinator-network", coordinatorUrl],
-    enabled: coordinatorUrl !== undefined,
-    queryFn: async () =>
-      (await (await fetch(`${coordinatorUrl}/api/network`)).json()) as { tasks: { completed: number } },
-    refetchInterval: 5_000,
-  });
+  const coordinator = useCoordinatorNetwork();
   if (nodes.data === undefined) return <p>{t("loading")}</p>;
   const total = nodes.data.reduce((sum, node) => sum + node.totalStake, 0n);
   const count = (role: number) => nodes.data.filter((node) => node.role === role).length;

@@ -1,8 +1,15 @@
 import { caiTokenAbi, stakingAbi } from "@roost/protocol/abis";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { useConnection } from "wagmi";
 import { usePortalConfig } from "../app/portal-config";
-import { type NodeRow, useCaiBalance, useNodes, useStakerPosition } from "../chain/reads";
+import {
+  type NodeRow,
+  useCaiBalance,
+  useCoordinatorNetwork,
+  useNodes,
+  useSlashCounts,
+  useStakerPosition,
+} from "../chain/reads";
 import { NodesTable } from "../components/NodesTable";
 import { TxStatus } from "../components/TxStatus";
 import { formatCai, parseCai } from "../format/amounts";
@@ -15,15 +22,25 @@ import { useTransaction } from "../tx/use-transaction";
 export function StakePage() {
   const { t } = useI18n();
   const nodes = useNodes();
+  const network = useCoordinatorNetwork();
+  const slashes = useSlashCounts();
   const [picked, setPicked] = useState<NodeRow | undefined>();
+  const rows = useMemo(() => {
+    const seen = new Map(network.data?.miners.map((m) => [m.operator.toLowerCase(), m]));
+    return nodes.data?.map((node) => {
+      const miner = seen.get(node.operator.toLowerCase());
+      return {
+        ...node,
+        online: node.role === 0 && network.data !== undefined ? (miner?.online ?? false) : undefined,
+        tasksServed: node.role === 0 && network.data !== undefined ? (miner?.tasksServed ?? 0) : undefined,
+        slashes: slashes.data?.get(node.operator.toLowerCase()) ?? 0,
+      };
+    });
+  }, [nodes.data, network.data, slashes.data]);
   return (
     <section aria-labelledby="stake-title">
       <h2 id="stake-title">{t("stake.title")}</h2>
-      {nodes.data === undefined ? (
-        <p>{t("loading")}</p>
-      ) : (
-        <NodesTable nodes={nodes.data} onPick={setPicked} />
-      )}
+      {rows === undefined ? <p>{t("loading")}</p> : <NodesTable nodes={rows} onPick={setPicked} />}
       {picked !== undefined && <StakePanel node={picked} />}
       <Locks />
     </section>

@@ -123,4 +123,9 @@ export const en = {
   "playground.send": "Send",
   "playground.servedBy": "Served by miner",
   "network.chart": "Total stake over time",
+  "col.online": "online",
+  "col.tasks": "tasks served",
+  "col.slashes": "slashes",
+  "online.yes": "online",
+  "online.no": "offline",
 } as const;

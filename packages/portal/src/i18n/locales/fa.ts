@@ -119,4 +119,9 @@ export const fa: Messages = {
   "playground.send": "ارسال",
   "playground.servedBy": "انجام‌شده توسط ماینر",
   "network.chart": "کل سپرده در طول زمان",
+  "col.online": "برخط",
+  "col.tasks": "کارهای انجام‌شده",
+  "col.slashes": "جریمه‌ها",
+  "online.yes": "برخط",
+  "online.no": "برون‌خط",
 };

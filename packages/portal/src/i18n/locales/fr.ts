@@ -119,4 +119,9 @@ export const fr: Messages = {
   "playground.send": "Envoyer",
   "playground.servedBy": "Servie par le mineur",
   "network.chart": "Stake total dans le temps",
+  "col.online": "En ligne",
+  "col.tasks": "Tâches servies",
+  "col.slashes": "Pénalités",
+  "online.yes": "en ligne",
+  "online.no": "hors ligne",
 };

@@ -117,4 +117,9 @@ export const hi: Messages = {
   "playground.send": "भेजें",
   "playground.servedBy": "सेवा देने वाला माइनर",
   "network.chart": "समय के साथ कुल स्टेक",
+  "col.online": "ऑनलाइन",
+  "col.tasks": "पूरे कार्य",
+  "col.slashes": "स्लैश",
+  "online.yes": "ऑनलाइन",
+  "online.no": "ऑफ़लाइन",
 };

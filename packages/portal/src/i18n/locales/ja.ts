@@ -119,4 +119,9 @@ export const ja: Messages = {
   "playground.send": "送信",
   "playground.servedBy": "担当マイナー",
   "network.chart": "総ステークの推移",
+  "col.online": "オンライン",
+  "col.tasks": "処理タスク",
+  "col.slashes": "スラッシュ",
+  "online.yes": "オンライン",
+  "online.no": "オフライン",
 };

@@ -117,4 +117,9 @@ export const zh: Messages = {
   "playground.send": "发送",
   "playground.servedBy": "执行矿工",
   "network.chart": "总质押变化",
+  "col.online": "在线",
+  "col.tasks": "已完成任务",
+  "col.slashes": "罚没",
+  "online.yes": "在线",
+  "online.no": "离线",
 };
