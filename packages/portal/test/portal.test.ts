@@ -107,6 +107,11 @@ describe("the staking portal", { timeout: 120_000 }, () => {
     await page.getByRole("button", { name: "Approve and stake" }).click();
     await status("Confirmed");
     await page.getByTestId("my-stake").filter({ hasText: "5,000" }).waitFor({ timeout: 10_000 });
+    // One more, in one transaction: an ERC-2612 permit signed in the wallet, then stakeWithPermit.
+    await amount.fill("1k");
+    await page.getByRole("button", { name: "Stake with a permit (one transaction)" }).click();
+    await status("Confirmed");
+    await page.getByTestId("my-stake").filter({ hasText: "6,000" }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(SHOTS, "stake.png"), fullPage: true });
 
     await amount.fill("2,000");
@@ -123,8 +128,8 @@ describe("the staking portal", { timeout: 120_000 }, () => {
     ).toBe(0);
     await lock.filter({ hasText: "Ready" }).waitFor({ timeout: 15_000 });
     await page.getByRole("button", { name: "Withdraw matured" }).click();
-    await page.getByTestId("balance").filter({ hasText: "22,000" }).waitFor({ timeout: 15_000 });
-    await page.getByTestId("my-stake").filter({ hasText: "3,000" }).waitFor();
+    await page.getByTestId("balance").filter({ hasText: "21,000" }).waitFor({ timeout: 15_000 });
+    await page.getByTestId("my-stake").filter({ hasText: "4,000" }).waitFor();
   });
 
   it("claims the emission rewards the stake earned, and keeps a history to export", async () => {

@@ -1,6 +1,7 @@
 import { caiTokenAbi, stakingAbi } from "@roost/protocol/abis";
 import { useMemo, useState } from "react";
-import { useConnection } from "wagmi";
+import type { PublicClient } from "viem";
+import { useConnection, usePublicClient } from "wagmi";
 import { usePortalConfig } from "../app/portal-config";
 import {
   type NodeRow,
@@ -16,6 +17,7 @@ import { formatCai, parseCai } from "../format/amounts";
 import { formatCountdown } from "../format/time";
 import { useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/messages";
+import { signPermit } from "../tx/permit";
 import { useTransaction } from "../tx/use-transaction";
 
 /** The nodes to vote for, staking and unstaking on one, and the unbonding locks with their countdowns. */
@@ -54,6 +56,7 @@ function StakePanel({ node }: { node: NodeRow }) {
   const balance = useCaiBalance(address);
   const position = useStakerPosition(address);
   const tx = useTransaction();
+  const client = usePublicClient();
   const [amount, setAmount] = useState("");
   const mine =
     position.data?.positions.find((p) => p.operator.toLowerCase() === node.operator.toLowerCase())?.stake ??
@@ -99,6 +102,32 @@ function StakePanel({ node }: { node: NodeRow }) {
         }
       >
         {t("stake.submit")}
+      </button>{" "}
+      <button
+        type="button"
+        disabled={address === undefined || !toStake.ok || busy || client === undefined}
+        onClick={() =>
+          toStake.ok &&
+          client !== undefined &&
+          void tx.run(async (wallet) => {
+            const permit = await signPermit(
+              wallet,
+              client as PublicClient,
+              config.contracts.CAIToken,
+              config.contracts.Staking,
+              toStake.value,
+            );
+            return [
+              {
+                ...staking,
+                functionName: "stakeWithPermit",
+                args: [node.operator, toStake.value, permit.deadline, permit.v, permit.r, permit.s],
+              },
+            ];
+          })
+        }
+      >
+        {t("stake.permit")}
       </button>{" "}
       <button
         type="button"

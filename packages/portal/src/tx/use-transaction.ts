@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
-import type { Abi, Address, Hash } from "viem";
+import type { Abi, Address, Hash, WalletClient } from "viem";
 import { usePublicClient, useWalletClient } from "wagmi";
 import { explainTxError } from "./explain";
 
@@ -28,13 +28,21 @@ export function useTransaction() {
   const publicClient = usePublicClient();
   const queryClient = useQueryClient();
 
+  /**
+   * Runs `calls` in order, or the calls `prepare` makes after the wallet signed what they need (a
+   * permit): each is simulated, signed, sent and waited for.
+   */
   const run = useCallback(
-    async (calls: readonly ContractCall[]): Promise<boolean> => {
+    async (
+      work: readonly ContractCall[] | ((wallet: WalletClient) => Promise<readonly ContractCall[]>),
+    ): Promise<boolean> => {
       if (walletClient === undefined || publicClient === undefined) {
         setState({ status: "reverted", reason: "connect a wallet first" });
         return false;
       }
       try {
+        if (typeof work === "function") setState({ status: "signing", step: 1, steps: 1 });
+        const calls = typeof work === "function" ? await work(walletClient) : work;
         let last: { hash: Hash; block: bigint } | undefined;
         for (const [i, call] of calls.entries()) {
           const steps = calls.length;

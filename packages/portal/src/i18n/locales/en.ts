@@ -128,4 +128,5 @@ export const en = {
   "col.slashes": "slashes",
   "online.yes": "online",
   "online.no": "offline",
+  "stake.permit": "Stake with a permit (one transaction)",
 } as const;

@@ -124,4 +124,5 @@ export const fa: Messages = {
   "col.slashes": "جریمه‌ها",
   "online.yes": "برخط",
   "online.no": "برون‌خط",
+  "stake.permit": "سپرده با مجوز امضاشده (یک تراکنش)",
 };

@@ -124,4 +124,5 @@ export const fr: Messages = {
   "col.slashes": "Pénalités",
   "online.yes": "en ligne",
   "online.no": "hors ligne",
+  "stake.permit": "Staker avec un permit (une transaction)",
 };

@@ -122,4 +122,5 @@ export const hi: Messages = {
   "col.slashes": "स्लैश",
   "online.yes": "ऑनलाइन",
   "online.no": "ऑफ़लाइन",
+  "stake.permit": "परमिट से स्टेक करें (एक लेनदेन)",
 };

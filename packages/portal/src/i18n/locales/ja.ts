@@ -124,4 +124,5 @@ export const ja: Messages = {
   "col.slashes": "スラッシュ",
   "online.yes": "オンライン",
   "online.no": "オフライン",
+  "stake.permit": "パーミットでステーク (1 回の取引)",
 };

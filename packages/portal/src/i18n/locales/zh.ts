@@ -122,4 +122,5 @@ export const zh: Messages = {
   "col.slashes": "罚没",
   "online.yes": "在线",
   "online.no": "离线",
+  "stake.permit": "用许可签名质押 (一笔交易)",
 };
