@@ -104,6 +104,10 @@ describe("the staking portal", { timeout: 120_000 }, () => {
     expect(await page.getByText("That is more than you have.").count()).toBe(1);
     expect(await page.getByRole("button", { name: "Approve and stake" }).isDisabled()).toBe(true);
     await amount.fill("5k");
+    // What will be signed is said before anything is.
+    expect(await page.getByTestId("explain").textContent()).toContain(
+      `Approve and stake asks for two signatures: Staking may take 5,000 CAI, then it stakes them on ${MINER}.`,
+    );
     await page.getByRole("button", { name: "Approve and stake" }).click();
     await status("Confirmed");
     await page.getByTestId("my-stake").filter({ hasText: "5,000" }).waitFor({ timeout: 10_000 });

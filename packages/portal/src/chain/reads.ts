@@ -329,3 +329,15 @@ export function useSlashCounts() {
     refetchInterval: REFRESH_MS,
   });
 }
+
+/** Staking's unbonding period, in seconds. */
+export function useUnbondingPeriod() {
+  const client = useClient();
+  const { contracts } = usePortalConfig();
+  return useQuery({
+    queryKey: ["unbonding-period"],
+    queryFn: () =>
+      client.readContract({ address: contracts.Staking, abi: stakingAbi, functionName: "unbondingPeriod" }),
+    staleTime: 60_000,
+  });
+}

@@ -108,6 +108,9 @@ export function RegisterPage() {
             {t("register.endpoint")} <input value={form.endpoint} onChange={set("endpoint")} />
           </label>
         )}
+        {stake.ok && (
+          <p className="explain">{t("explain.register", { amount: formatCai(stake.value, locale) })}</p>
+        )}
         <p className="error" role="status">
           {problem === undefined ? "" : t(problem as MessageKey, { amount: formatCai(min, locale) })}
         </p>

@@ -10,6 +10,7 @@ import {
   useNodes,
   useSlashCounts,
   useStakerPosition,
+  useUnbondingPeriod,
 } from "../chain/reads";
 import { NodesTable } from "../components/NodesTable";
 import { TxStatus } from "../components/TxStatus";
@@ -57,6 +58,7 @@ function StakePanel({ node }: { node: NodeRow }) {
   const position = useStakerPosition(address);
   const tx = useTransaction();
   const client = usePublicClient();
+  const unbonding = useUnbondingPeriod();
   const [amount, setAmount] = useState("");
   const mine =
     position.data?.positions.find((p) => p.operator.toLowerCase() === node.operator.toLowerCase())?.stake ??
@@ -82,6 +84,16 @@ function StakePanel({ node }: { node: NodeRow }) {
           onChange={(event) => setAmount(event.target.value)}
         />
       </label>
+      {toStake.ok && (
+        <p className="explain" data-testid="explain">
+          {t("explain.stake", { amount: formatCai(toStake.value, locale), node: node.operator })}{" "}
+          {toUnstake.ok &&
+            t("explain.unstake", {
+              amount: formatCai(toUnstake.value, locale),
+              period: formatCountdown(unbonding.data ?? 0n),
+            })}
+        </p>
+      )}
       <p id="amount-error" className="error">
         {amount !== "" && !toStake.ok && !toUnstake.ok ? t(`error.${toStake.error}` as MessageKey) : ""}
       </p>

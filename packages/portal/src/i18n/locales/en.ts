@@ -129,4 +129,10 @@ export const en = {
   "online.yes": "online",
   "online.no": "offline",
   "stake.permit": "Stake with a permit (one transaction)",
+  "explain.stake":
+    "Approve and stake asks for two signatures: Staking may take {amount} CAI, then it stakes them on {node}. A permit does the same in one transaction.",
+  "explain.unstake":
+    "Unstake starts a lock of {amount} CAI: it stays slashable and earns nothing until you withdraw it after the unbonding period ({period}).",
+  "explain.register":
+    "Two signatures: Staking may take {amount} CAI, then registers the node with them as its self-stake.",
 } as const;

@@ -125,4 +125,10 @@ export const fr: Messages = {
   "online.yes": "en ligne",
   "online.no": "hors ligne",
   "stake.permit": "Staker avec un permit (une transaction)",
+  "explain.stake":
+    "« Approuver et staker » demande deux signatures : Staking peut prendre {amount} CAI, puis les stake sur {node}. Un permit fait de même en une transaction.",
+  "explain.unstake":
+    "Retirer le stake crée un blocage de {amount} CAI : pénalisable et sans revenu jusqu’à son retrait après la période de déblocage ({period}).",
+  "explain.register":
+    "Deux signatures : Staking peut prendre {amount} CAI, puis inscrit le nœud avec eux comme stake propre.",
 };

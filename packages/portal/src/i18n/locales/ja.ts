@@ -125,4 +125,10 @@ export const ja: Messages = {
   "online.yes": "オンライン",
   "online.no": "オフライン",
   "stake.permit": "パーミットでステーク (1 回の取引)",
+  "explain.stake":
+    "「承認してステーク」は 2 回署名します: Staking が {amount} CAI を受け取ることを承認し、{node} にステークします。パーミットなら 1 回の取引です。",
+  "explain.unstake":
+    "アンステークで {amount} CAI がロックされます。アンボンディング期間 ({period}) の後に引き出すまで、スラッシュ対象で報酬はありません。",
+  "explain.register":
+    "2 回署名します: Staking が {amount} CAI を受け取ることを承認し、それを自己ステークとしてノードを登録します。",
 };

@@ -123,4 +123,8 @@ export const zh: Messages = {
   "online.yes": "在线",
   "online.no": "离线",
   "stake.permit": "用许可签名质押 (一笔交易)",
+  "explain.stake":
+    "“授权并质押”需要两次签名：允许 Staking 使用 {amount} CAI，然后质押到 {node}。许可签名只需一笔交易。",
+  "explain.unstake": "解除质押会锁定 {amount} CAI：在解绑期 ({period}) 后提取前，仍可被罚没且没有收益。",
+  "explain.register": "两次签名：允许 Staking 使用 {amount} CAI，然后以其作为自有质押注册节点。",
 };
