@@ -52,13 +52,14 @@ export class Context {
 
   deployment(): Deployment & { rpcUrl?: string } {
     this.#deployment ??= readDeployment(
-      resolve(this.io.cwd, this.options.deployment ?? this.io.env.ROOST_DEPLOYMENT ?? ".roost/devnet.json"),
+      resolve(this.io.cwd, this.options.deployment ?? (this.io.env.ROOST_DEPLOYMENT || ".roost/devnet.json")),
     );
     return this.#deployment;
   }
 
   rpcUrls(): string[] {
-    const list = this.options.rpc ?? this.io.env.ROOST_RPC_URL ?? this.deployment().rpcUrl;
+    // An empty variable counts as unset, as for the key variables.
+    const list = this.options.rpc ?? (this.io.env.ROOST_RPC_URL || this.deployment().rpcUrl);
     if (!list) throw new UsageError("no RPC URL: pass --rpc <url> or set ROOST_RPC_URL");
     return list
       .split(",")

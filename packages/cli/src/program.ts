@@ -4,6 +4,7 @@ import { coordinatorCommands } from "./commands/coordinator.js";
 import { deployCommands } from "./commands/deploy.js";
 import { devnetCommands } from "./commands/devnet.js";
 import { disputesCommands } from "./commands/disputes.js";
+import { escrowCommands } from "./commands/escrow.js";
 import { faucetCommands } from "./commands/faucet.js";
 import { keysCommands } from "./commands/keys.js";
 import { minerCommands } from "./commands/miner.js";
@@ -71,6 +72,7 @@ Examples:
   keysCommands(program, context);
   coordinatorCommands(program, context, untilStopped);
   minerCommands(program, context, untilStopped);
+  escrowCommands(program, context);
   portalCommands(program, context, untilStopped);
   disputesCommands(program, context);
   const configure = (command: Command) => {

@@ -536,7 +536,7 @@ describe("deploy", () => {
     expect(result).toEqual({
       code: 2,
       stdout: "",
-      stderr: "error: deploy needs --rpc <url> (the chain to deploy to)\n",
+      stderr: "error: deploy needs --rpc <url> or ROOST_RPC_URL (the chain to deploy to)\n",
     });
   });
 });

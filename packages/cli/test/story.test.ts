@@ -213,11 +213,19 @@ describe("the staking-and-mining story", { timeout: 180_000 }, () => {
       );
     }, "the new miner to be owed for a checked result");
     const ownerBefore = await pendingRewards(OWNER);
+    const escrowBefore = BigInt((await json(["escrow", "status", COORDINATOR])).deposit as string);
+    expect(escrowBefore).toBe(cai(100_000)); // the devnet funds its coordinator's receipts
     const redeemed = await roost(["--deployment", deployment, ...earnings, "--redeem"], root, {
       as: OPERATOR,
     });
     expect(redeemed.code, redeemed.stderr).toBe(0);
     expect(await pendingRewards(OWNER)).toBeGreaterThan(ownerBefore); // its commission and its stake's share
+    // Paid from the coordinator's deposit, which covered it: the coordinator is still active.
+    expect(BigInt((await json(["escrow", "status", COORDINATOR])).deposit as string)).toBeLessThan(
+      escrowBefore,
+    );
+    const nodes = (await roost(["--json", "--deployment", deployment, "nodes", "coordinators"], root)).stdout;
+    expect(JSON.parse(nodes)).toEqual([expect.objectContaining({ operator: COORDINATOR, status: 1 })]);
 
     expect((await cli(["devnet", "advance", "1h"])).code).toBe(0);
     const staker = await pendingRewards(STAKER);
@@ -225,6 +233,22 @@ describe("the staking-and-mining story", { timeout: 180_000 }, () => {
     const before = await balance(STAKER);
     await json(["claim"], STAKER);
     expect(await balance(STAKER)).toBeGreaterThanOrEqual(before + staker);
+  });
+
+  it("the coordinator's owner tops up its escrow deposit and takes part of it back after the unlock period", async () => {
+    const before = BigInt((await json(["escrow", "status", COORDINATOR])).deposit as string);
+    await json(["escrow", "deposit", COORDINATOR, "1k"], STAKER); // anyone may fund a coordinator
+    expect(BigInt((await json(["escrow", "status", COORDINATOR])).deposit as string)).toBe(
+      before + cai(1_000),
+    );
+    const refused = await cli(["escrow", "unlock", COORDINATOR, "1k"], STAKER);
+    expect(refused.code).not.toBe(0); // only its owner takes it back
+    await json(["escrow", "unlock", COORDINATOR, "1k"], 1);
+    expect((await cli(["escrow", "withdraw", COORDINATOR], 1)).code).not.toBe(0); // still unlocking
+    expect((await cli(["devnet", "advance", "3m"])).code).toBe(0);
+    const owner = await balance(1);
+    await json(["escrow", "withdraw", COORDINATOR], 1);
+    expect(await balance(1)).toBe(owner + cai(1_000));
   });
 
   it("5. the staker unstakes, waits out the unbonding period and withdraws", async () => {

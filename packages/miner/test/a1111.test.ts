@@ -166,6 +166,13 @@ describe("a1111 backend run", () => {
     );
   });
 
+  it("fails the task, saying what to change, when the server saves JPEG instead of PNG", async () => {
+    fake.options.format = "jpg";
+    await expect(backendFor().run(imageInput(), { signal: signal() })).rejects.toThrow(
+      "a1111 backend: txt2img returned an image that is not a PNG: set the server's image format to PNG",
+    );
+  });
+
   it("reads FastAPI validation errors and plain-text bodies", () => {
     const validation = {
       detail: [{ loc: ["body", "width"], msg: "value is not a valid integer", type: "x" }],

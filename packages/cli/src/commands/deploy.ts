@@ -29,7 +29,10 @@ export function deployCommands(program: Command, context: () => Context): void {
     )
     .action(async (opts: { config?: string; out?: string; force?: boolean }) => {
       const ctx = context();
-      if (!ctx.options.rpc) throw new UsageError("deploy needs --rpc <url> (the chain to deploy to)");
+      // Never the devnet file's RPC by default: a deployment goes where it is explicitly sent.
+      if (!ctx.options.rpc && !ctx.io.env.ROOST_RPC_URL) {
+        throw new UsageError("deploy needs --rpc <url> or ROOST_RPC_URL (the chain to deploy to)");
+      }
       let config = PRODUCTION_CONFIG;
       if (opts.config) {
         let json: unknown;

@@ -23,6 +23,8 @@ export interface DemoNode {
   stake: string;
   /** A cheater's node fakes this share of its tasks. */
   fakeShare?: number;
+  /** A coordinator's PaymentEscrow deposit at registration, in CAI. */
+  escrow?: string;
 }
 
 export const DEMO_COORDINATOR: DemoNode = {
@@ -31,6 +33,7 @@ export const DEMO_COORDINATOR: DemoNode = {
   owner: 1,
   operator: 2,
   stake: "2000000",
+  escrow: "100000", // the rest of the owner's 2,100,000 CAI
 };
 export const DEMO_MINERS: readonly DemoNode[] = [
   { name: "miner 1", role: "miner", owner: 3, operator: 4, stake: "20000" },
@@ -117,6 +120,13 @@ export async function registerDemoNodes(
         GAS,
       ),
     );
+    if (node.escrow !== undefined) {
+      // Receipts the deposit cannot pay are taken from the owner's stake and jail the coordinator.
+      const deposit = parseEther(node.escrow);
+      progress(`depositing ${formatStake(node.escrow)} CAI in PaymentEscrow for the ${node.name}'s receipts`);
+      await send(node.owner, (c) => c.token.write.approve([deployment.contracts.PaymentEscrow, deposit]));
+      await send(node.owner, (c) => c.escrow.write.deposit([operator, deposit], GAS));
+    }
   }
 }
 

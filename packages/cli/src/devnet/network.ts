@@ -1,4 +1,5 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { type Devnet, startDevnet } from "@roost/chain";
 import { type CoordinatorNode, DEFAULT_CONFIG, startCoordinator } from "@roost/coordinator";
@@ -67,21 +68,28 @@ export async function startDevnetNetwork(options: DevnetNetworkOptions): Promise
   };
   try {
     const deployment = devnet.file;
+    // Registered before it starts, so it starts as an active coordinator: its port is chosen first.
+    const coordinatorPort =
+      options.coordinatorPort === 0 ? await freeLoopbackPort() : options.coordinatorPort;
+    const nodes = [DEMO_COORDINATOR, ...DEMO_MINERS, ...(options.withCheater ? [DEMO_CHEATER] : [])];
+    await registerDemoNodes(deployment, nodes, `http://127.0.0.1:${coordinatorPort}`, progress);
     progress("starting the coordinator");
     const coordinator = await startCoordinator({
       config: {
         ...DEFAULT_CONFIG,
-        port: options.coordinatorPort,
+        port: coordinatorPort,
         database: join(home, "coordinator", "coordinator.db"),
       },
       deployment,
       rpcUrls: [devnet.rpcUrl],
       operatorKey: demoKey(DEMO_COORDINATOR.operator),
-      logger: { level: "error" },
+      // Its warnings (escrow running low, a spot check failed) as lines among the devnet's own.
+      logger: {
+        level: "warn",
+        stream: { write: (line) => options.warn(`coordinator: ${logMessage(line)}`) },
+      },
     });
     stops.push(() => coordinator.stop());
-    const nodes = [DEMO_COORDINATOR, ...DEMO_MINERS, ...(options.withCheater ? [DEMO_CHEATER] : [])];
-    await registerDemoNodes(deployment, nodes, coordinator.url, progress);
     const apiKey = appKey(devnet, coordinator);
     // Miners log in as soon as they start: the coordinator must have read their registrations first.
     await waitUntil(
@@ -142,6 +150,38 @@ export async function startDevnetNetwork(options: DevnetNetworkOptions): Promise
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** A port nothing listens on now (the OS picks it), for a node that must be registered before it starts. */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A pino JSON line as "message (field=value, ...)"; the line itself if it is not JSON. */
+function logMessage(line: string): string {
+  try {
+    const {
+      msg,
+      level: _level,
+      time: _time,
+      pid: _pid,
+      hostname: _host,
+      ...fields
+    } = JSON.parse(line) as Record<string, unknown>;
+    const details = Object.entries(fields).map(
+      ([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`,
+    );
+    return details.length === 0 ? String(msg) : `${String(msg)} (${details.join(", ")})`;
+  } catch {
+    return line.trim();
   }
 }
 

@@ -43,6 +43,8 @@ const IMAGE_OUTPUT = {
   properties: {
     type: { const: "image" },
     b64: { type: "string", minLength: 4 },
+    // Any image type passes the schema, so that results.ts can refuse all but PNG with a clear reason
+    // (a mismatch here would be reported against the chat branch of the output's union).
     mime: { enum: ["image/png", "image/jpeg", "image/webp"] },
     seed: { type: "integer" },
   },

@@ -25,8 +25,11 @@ export interface StartCoordinatorOptions {
   rpcUrls: string[];
   /** The coordinator operator's private key (never logged). */
   operatorKey: Hex;
-  /** Fastify/pino logger options; false for silence (tests). Default: JSON lines at level info. */
-  logger?: boolean | { level: string };
+  /**
+   * Fastify/pino logger options; false for silence (tests). Default: JSON lines at level info on
+   * stdout, or on `stream` (one JSON line per write).
+   */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
 }
 
 export interface CoordinatorNode {
@@ -89,6 +92,9 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
         : {
             level: options.logger === true || options.logger === undefined ? "info" : options.logger.level,
             redact: ["req.headers.authorization"],
+            ...(typeof options.logger === "object" && options.logger.stream !== undefined
+              ? { stream: options.logger.stream }
+              : {}),
           },
   });
   const log = server.log;
@@ -135,6 +141,14 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
 
   const { spotChecks } = services;
   spotChecks.log = log;
+  const { maxProposalBps } = await contracts.disputes.read.params();
+  if (spotChecks.slashBps > maxProposalBps) {
+    log.warn(
+      { slashBps: spotChecks.slashBps, maxProposalBps },
+      `verification.slashBps is above what Disputes accepts: proposals will ask for ${maxProposalBps} bps`,
+    );
+    spotChecks.slashBps = maxProposalBps;
+  }
   const outbox = new DisputesOutbox({
     sources: [
       equivocationProofs(services.equivocations, contracts),

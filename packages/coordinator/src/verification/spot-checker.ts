@@ -67,6 +67,8 @@ export class SpotChecker {
   onProposal: () => void = () => {};
   /** Verdicts are logged here (the node's logger). */
   log: SpotCheckLog | undefined;
+  /** What a proposal asks to slash (bps); the node caps it at what Disputes accepts. */
+  slashBps: number;
   readonly #o: SpotCheckerOptions;
   readonly #now: () => number;
   /** Work for the next turn (after the accepting request's transaction): checks to review, runs to offer. */
@@ -78,6 +80,7 @@ export class SpotChecker {
   constructor(options: SpotCheckerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.slashBps = options.slashBps;
   }
 
   /** Each miner's record of checks. */
@@ -291,7 +294,7 @@ export class SpotChecker {
           {
             taskId: proposal.accused.id,
             miner: accused,
-            bps: this.#o.slashBps,
+            bps: this.slashBps,
             evidence: proposal.bytes,
             evidenceHash: proposal.hash,
           },

@@ -173,6 +173,9 @@ export function txt2imgBody(input: ImageTaskInput): Record<string, unknown> {
   };
 }
 
+/** Base64 of the PNG signature's first 6 bytes (89 50 4E 47 0D 0A): every PNG file starts so. */
+const PNG_BASE64 = "iVBORw0K";
+
 /** The task output from a txt2img response: its first image, and the seed `info` says was used. */
 function imageOutput(result: unknown): TaskOutput {
   const { images, info } = (result ?? {}) as { images?: unknown; info?: unknown };
@@ -185,6 +188,13 @@ function imageOutput(result: unknown): TaskOutput {
     throw new BackendTaskError(KIND, "txt2img info is not JSON", { cause: error });
   }
   if (typeof seed !== "number") throw new BackendTaskError(KIND, "txt2img info has no seed");
+  // Coordinators take PNG only (spot checks compare pictures): a server saving JPEG or WebP is told so.
+  if (!b64.startsWith(PNG_BASE64)) {
+    throw new BackendTaskError(
+      KIND,
+      "txt2img returned an image that is not a PNG: set the server's image format to PNG",
+    );
+  }
   return { type: "image", b64, mime: "image/png", seed };
 }
 
