@@ -8,6 +8,7 @@
 import { cpus, totalmem } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_CONFIG } from "../packages/coordinator/src/config.js";
 import {
   Harness,
   type Latency,
@@ -41,12 +42,21 @@ interface Results {
   miners: { completed: number; errors: number; errorSamples: string[] };
   steps: StepCost[];
   httpFloor: HttpFloor;
+  /** The coordinator's spot checks over all the runs, by status (its /api/network). */
+  spotChecks: Record<string, number>;
 }
 
 async function busyCores(): Promise<number> {
   const before = machineCpuSeconds().busy;
   await sleep(1000);
   return machineCpuSeconds().busy - before;
+}
+
+/** The coordinator's spot checks by status, as its public network view reports them. */
+async function spotChecks(url: string): Promise<Record<string, number>> {
+  const response = await fetch(`${url}/api/network`);
+  if (!response.ok) throw new Error(`GET ${url}/api/network: ${response.status}`);
+  return ((await response.json()) as { spotChecks: Record<string, number> }).spotChecks;
 }
 
 async function run(): Promise<Results> {
@@ -94,6 +104,7 @@ async function run(): Promise<Results> {
     await load(`${CONNECTED_MINERS.toLocaleString("en")} × 1 slot`, most);
     const connectedAfterLoad = await memory();
     await stopFleet();
+    const checks = await spotChecks(harness.coordinator.url);
     // Alone on the machine's cores, with the coordinator and the miners gone.
     await harness.stop();
     const steps = await measureSteps();
@@ -107,6 +118,7 @@ async function run(): Promise<Results> {
       miners,
       steps,
       httpFloor,
+      spotChecks: checks,
     };
   } finally {
     await harness.stop();
@@ -116,6 +128,28 @@ async function run(): Promise<Results> {
 const ms = (value: number) => value.toFixed(2);
 const int = (value: number) => Math.round(value).toLocaleString("en");
 const pass = (ok: boolean) => (ok ? "yes" : "**no**");
+
+/**
+ * What the spot checks did over the runs. They are on, as in the node, but a chat answer is checked only
+ * under greedy decoding (pinnedInput): the load leaves the temperature at its default, so expect none.
+ */
+function spotCheckNote(counts: Record<string, number>): string {
+  const { spotCheckRate, probationChecks } = DEFAULT_CONFIG.verification;
+  const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
+  const policy = `Spot checks are on, at the node's defaults (each miner's first ${probationChecks} checkable results,
+then ${(spotCheckRate * 100).toFixed(0)}% of them, run again on a miner of another owner; each bench miner is its own owner)`;
+  if (total === 0) {
+    return `${policy},
+but a chat answer is checkable only under greedy decoding (temperature 0) and the load leaves the
+temperature at its default: no check was drawn, so each result above cost only the test whether it
+can be checked (SpotChecker.hold) and no re-run.`;
+  }
+  const byStatus = Object.entries(counts)
+    .map(([status, n]) => `${int(n)} ${status}`)
+    .join(", ");
+  return `${policy}: over all the runs the coordinator drew ${int(total)} checks (${byStatus}), whose
+re-runs are among the results accepted.`;
+}
 
 function markdown(r: Results): string {
   const { direct, coordinator, cpuPerTask } = r.latency;
@@ -147,7 +181,7 @@ function markdown(r: Results): string {
 
 Three processes on one machine: the coordinator (bench/coordinator/server.mjs: plain node on the built
 package, the real server, stores, dispatcher, payments and metrics from \`createServices\` + \`buildServer\`
-with the node's sweep and purge timers and WAL checkpointer thread, no request logging, SQLite on a temp file opened as the node opens
+with the node's lease sweep, spot-check sweep and session purge timers and WAL checkpointer thread, no request logging, SQLite on a temp file opened as the node opens
 it: WAL, synchronous NORMAL, group commit; only the chain view is static), the simulated miners (bench/coordinator/miners.ts:
 the test fixtures' \`MinerClient\` and serve loop, each miner logged in with a signed MinerLogin,
 long-polling, and signing an EIP-712 TaskResult for every task, with libsecp256k1, byte-identical to
@@ -163,7 +197,8 @@ One request in flight, ${int(LATENCY.requests)} requests of each path after ${LA
 Direct: POST /v1/chat/completions to the backend. Through the coordinator: POST /v1/chat/completions
 (non-stream) to the coordinator, which stores the task and hands it to one of ${LATENCY.miners} long-polling miners
 (${LATENCY.slots} slots each); the miner calls the same backend over HTTP, signs the TaskResult and posts it; the
-coordinator checks the signature, records and credits the result, answers the app, then signs the miner its receipt.
+coordinator checks the signature, records the result and credits it (or holds its pay when the result is drawn for
+a spot check, below), answers the app, then signs the miner its receipt.
 Milliseconds; wrong or failed answers: ${r.latency.errors}.
 
 | path | p50 | p90 | p99 | max | mean |
@@ -209,6 +244,8 @@ miners and the load, which spend another ${int(harnessPerTask)} µs per task bet
 warm-up are left out of the latencies: in the first seconds the miners open new connections, and libuv accepts one
 connection per event-loop iteration (libuv/libuv#3696), so while the coordinator's loop is saturated a new
 connection can wait seconds to be accepted.
+
+${spotCheckNote(r.spotChecks)}
 
 For scale, the HTTP floor on this machine (bench/coordinator/http-floor.ts): a bare Fastify route that
 validates a small JSON body and answers a small JSON object, driven by the same keep-alive client with

@@ -1,7 +1,8 @@
 // The benchmark's coordinator process: the real server, stores, dispatcher, payments and metrics
-// (createServices + buildServer, as `roost coordinator start` wires them, with its sweep and purge
-// timers and its WAL checkpointer) on a temp SQLite file opened as the node opens it (WAL, synchronous
-// NORMAL, group commit). Only the chain view is static: the miners in BENCH_MINER_ADDRESSES, eligible
+// (createServices + buildServer, as `roost coordinator start` wires them, with its lease sweep, spot
+// check sweep and session purge timers and its WAL checkpointer; spot checks at the node's defaults)
+// on a temp SQLite file opened as the node opens it (WAL, synchronous NORMAL, group commit). Only the
+// chain view is static: the miners in BENCH_MINER_ADDRESSES, each its own owner, eligible
 // with stakes of 1,000 to 10,000 CAI. Plain
 // JavaScript on the built package, as production runs it: a TypeScript loader in this process would add
 // ~60 MB to the memory measured. Started by bench/coordinator/harness.ts over IPC: it sends
@@ -66,8 +67,10 @@ if (!server.hasRoute({ method: "POST", url: "/v1/chat/completions" })) {
   throw new Error("the built coordinator has no POST /v1/chat/completions: run `npm run build` first");
 }
 await server.listen({ host: "127.0.0.1", port: 0 });
-// The node's timers (coordinator-node.ts): lease sweep every second, session purge every minute.
+// The node's timers (coordinator-node.ts): lease sweep every second, spot checks' review every 5 s
+// (it reads every running check), session purge every minute.
 const sweep = setInterval(() => services.dispatcher.sweep(), 1_000);
+const checkSweep = setInterval(() => services.spotChecks.sweep(), 5_000);
 const purge = setInterval(() => services.sessions.purgeExpired(), 60_000);
 
 process.send({
@@ -111,6 +114,7 @@ process.on("message", async (message) => {
   }
   if (message?.cmd !== "stop") return;
   clearInterval(sweep);
+  clearInterval(checkSweep);
   clearInterval(purge);
   services.dispatcher.close();
   await server.close();
