@@ -59,6 +59,11 @@ export class Dispatcher {
   readonly #coolUntil = new Map<Address, number>();
   /** Miners that already failed a task, so its next attempt prefers someone else. */
   readonly #tried = new Map<string, Set<Address>>();
+  /**
+   * Whether a restricted task (a spot-check run) may wait in the queue: while false, polls skip its
+   * query. Set by anything that can queue one (an offer, a requeue, a release; true after a restart).
+   */
+  #restrictedMaybe = true;
   #closed = false;
 
   constructor(options: DispatcherOptions) {
@@ -99,6 +104,7 @@ export class Dispatcher {
    */
   returnUnseen(taskId: string, miner: Address, reason: string): boolean {
     if (!this.#tasks.release(taskId, miner)) return false;
+    this.#restrictedMaybe = true;
     this.#events.emit({ type: "requeued", taskId, reason });
     const queued = this.#tasks.get(taskId);
     if (queued !== undefined) this.offer(queued);
@@ -107,6 +113,7 @@ export class Dispatcher {
 
   /** A task was just stored as queued (new, or back from a miner): offer it to a waiting miner. */
   offer(task: Task): void {
+    if (task.excludedOwners !== null) this.#restrictedMaybe = true;
     if (this.#closed || task.status !== "queued" || this.#waiting.size === 0) return;
     const tried = this.#tried.get(task.id);
     const serves = (miner: Address) => this.#serves(miner, task.model) && this.#allowed(task, miner);
@@ -129,7 +136,10 @@ export class Dispatcher {
     if (this.#closed || request.slots === 0 || !this.#stakes.eligible(miner)) return [];
     if (!this.#cooling(miner) && request.models.length > 0) {
       // Spot checks first: they wait for an independent miner, while any miner may take the rest.
-      const leased = this.#leaseRestricted(miner, request);
+      const leased = this.#restrictedMaybe ? this.#leaseRestricted(miner, request) : [];
+      if (this.#restrictedMaybe && leased.length === 0 && !this.#tasks.anyRestrictedQueued()) {
+        this.#restrictedMaybe = false;
+      }
       if (leased.length < request.slots) {
         leased.push(
           ...this.#tasks.lease({
@@ -210,6 +220,7 @@ export class Dispatcher {
   /** Ends expired leases: requeued tasks are offered again, failed ones announced. */
   sweep(): { requeued: number; failed: number } {
     const { requeued, failed, holders } = this.#tasks.requeueExpired(this.#now());
+    if (requeued.length > 0) this.#restrictedMaybe = true;
     // A miner that let a lease lapse is cooled down first, so the task's next offer skips it.
     for (const [id, miner] of Object.entries(holders)) this.cooldown(miner as Address, id);
     for (const id of failed) {

@@ -33,6 +33,8 @@ export const TASK_SQL = {
     WHERE status = 'queued' AND excluded_owners IS NOT NULL AND model IN (SELECT value FROM json_each(:models))
       AND NOT EXISTS (SELECT 1 FROM json_each(tasks.excluded_owners) WHERE value = :owner)
     ORDER BY created_at, seq LIMIT :limit`,
+  anyRestrictedQueued:
+    "SELECT 1 FROM tasks INDEXED BY tasks_restricted WHERE status = 'queued' AND excluded_owners IS NOT NULL LIMIT 1",
   // The coordinator gives up a task nobody finished in time (a spot-check run): failed, its lease
   // (if any) void, so a late result is refused.
   cancel: `UPDATE tasks SET status = 'failed', error = :error, updated_at = :now

@@ -217,6 +217,11 @@ export class TaskStore {
     return many(rows).map(taskFromRow);
   }
 
+  /** Whether any restricted task waits in the queue (one index probe). */
+  anyRestrictedQueued(): boolean {
+    return this.#sql.anyRestrictedQueued.get() !== undefined;
+  }
+
   /** Fails a queued or leased task the coordinator gives up on; undefined if it had already ended. */
   cancel(id: string, reason: string, now: number = Date.now()): Task | undefined {
     const error = String(reason).slice(0, MAX_REASON_LENGTH) || "cancelled";
