@@ -5,6 +5,7 @@ import { benchCoordinator } from "./coordinator.js";
 import { benchDevnet, type DevnetStart } from "./devnet.js";
 import { gasReport } from "./gas.js";
 import { benchMiner } from "./miner.js";
+import { portalSection } from "./portal.js";
 import { benchSampler } from "./sampler.js";
 import { benchVerification } from "./verification.js";
 
@@ -97,6 +98,8 @@ console.log("measuring the miner node: overhead per task, idle CPU, memory (abou
 const miner = await benchMiner();
 console.log("simulating verification: detection, GPU cost, honest noise (about 1 minute)...");
 const verification = await benchVerification();
+console.log("measuring the staking portal: download size, 10,000 nodes in Chromium (about 20 s)...");
+const portal = await portalSection();
 
 const report = `# Benchmarks
 
@@ -111,6 +114,8 @@ ${coordinator}
 ${miner}
 
 ${verification}
+
+${portal}
 
 ${gas}`;
 writeFileSync(fileURLToPath(new URL("RESULTS.md", import.meta.url)), report);

@@ -67,8 +67,17 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const status = (text: string | RegExp) =>
-  page.getByTestId("tx-status").filter({ hasText: text }).first().waitFor({ timeout: 20_000 });
+/** Waits for a transaction status with `text`; on a timeout, says what the statuses read instead. */
+async function status(text: string | RegExp): Promise<void> {
+  try {
+    await page.getByTestId("tx-status").filter({ hasText: text }).first().waitFor({ timeout: 20_000 });
+  } catch (error) {
+    const shown = await page.getByTestId("tx-status").allTextContents();
+    throw new Error(`no transaction status "${String(text)}"; the page shows ${JSON.stringify(shown)}`, {
+      cause: error,
+    });
+  }
+}
 
 describe("the staking portal", { timeout: 120_000 }, () => {
   it("takes a newcomer from the gasless faucet to a stake, an unstake and a withdrawal", async () => {
@@ -77,7 +86,7 @@ describe("the staking portal", { timeout: 120_000 }, () => {
       .getByLabel("Connect a wallet")
       .selectOption({ label: "Dev wallet #8: staker without CAI (uses the faucet)" });
     await page.getByTestId("account").filter({ hasText: NEWCOMER }).waitFor();
-    expect(await page.getByTestId("balance").textContent()).toBe("0");
+    await page.getByTestId("balance").filter({ hasText: /^0$/ }).waitFor();
     await page.screenshot({ path: join(SHOTS, "faucet.png"), fullPage: true });
 
     await page.getByRole("button", { name: "Claim without gas (drip service)" }).click();

@@ -1,6 +1,6 @@
 import { caiTokenAbi, stakingAbi } from "@roost/protocol/abis";
 import { useMemo, useState } from "react";
-import type { PublicClient } from "viem";
+import { getAddress, type PublicClient } from "viem";
 import { useConnection, usePublicClient } from "wagmi";
 import { usePortalConfig } from "../app/portal-config";
 import {
@@ -43,6 +43,11 @@ export function StakePage() {
   return (
     <section aria-labelledby="stake-title">
       <h2 id="stake-title">{t("stake.title")}</h2>
+      {nodes.error !== null && (
+        <p role="alert" className="error">
+          {nodes.error.message}
+        </p>
+      )}
       {rows === undefined ? <p>{t("loading")}</p> : <NodesTable nodes={rows} onPick={setPicked} />}
       {picked !== undefined && <StakePanel node={picked} />}
       <Locks />
@@ -69,7 +74,7 @@ function StakePanel({ node }: { node: NodeRow }) {
   const staking = { address: config.contracts.Staking, abi: stakingAbi } as const;
   return (
     <form className="panel" aria-labelledby="stake-on" onSubmit={(event) => event.preventDefault()}>
-      <h3 id="stake-on">{t("stake.on", { node: node.operator })}</h3>
+      <h3 id="stake-on">{t("stake.on", { node: getAddress(node.operator) })}</h3>
       <p>
         {t("stake.yours")}: <strong data-testid="my-stake">{formatCai(mine, locale)}</strong> CAI
       </p>
@@ -86,7 +91,7 @@ function StakePanel({ node }: { node: NodeRow }) {
       </label>
       {toStake.ok && (
         <p className="explain" data-testid="explain">
-          {t("explain.stake", { amount: formatCai(toStake.value, locale), node: node.operator })}{" "}
+          {t("explain.stake", { amount: formatCai(toStake.value, locale), node: getAddress(node.operator) })}{" "}
           {toUnstake.ok &&
             t("explain.unstake", {
               amount: formatCai(toUnstake.value, locale),

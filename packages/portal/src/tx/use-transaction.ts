@@ -51,7 +51,16 @@ export function useTransaction() {
             ...call,
             account: walletClient.account,
           } as never);
-          const hash = await walletClient.writeContract(request as never);
+          // A gas limit with a margin: Staking's reward accrual writes cost what they cost whatever the
+          // call, so a bare estimate made a block early can fall short (as @roost/chain's withGasMargin).
+          const estimate = await publicClient.estimateContractGas({
+            ...call,
+            account: walletClient.account,
+          } as never);
+          const hash = await walletClient.writeContract({
+            ...(request as object),
+            gas: (estimate * 13n) / 10n + 50_000n,
+          } as never);
           setState({ status: "pending", hash, step: i + 1, steps });
           const receipt = await publicClient.waitForTransactionReceipt({ hash });
           if (receipt.status !== "success") {
