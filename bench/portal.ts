@@ -10,11 +10,10 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../scripts/testing/chromium.js";
 import { stubChain } from "./portal/stub-chain.js";
 
 const DIST = fileURLToPath(new URL("../packages/portal/dist/", import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const NODES = 10_000;
 const RUNS = 5;
 
@@ -87,19 +86,7 @@ export async function benchPortal(): Promise<PortalBench> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  const browser = await launchChromium();
   const result: PortalBench = { files, interactive: [], sort: [], filter: [] };
   try {
     for (let run = -1; run < RUNS; run++) {

@@ -35,7 +35,8 @@ async function startDevnetOnce(port: number, timeoutMs: number): Promise<DevnetP
   const home = mkdtempSync(join(tmpdir(), "roost-devnet-"));
   const child = spawn(
     process.execPath,
-    ["packages/cli/dist/main.js", "devnet", "--port", String(port), "--home", home],
+    // The chain alone: these tests register their own nodes.
+    ["packages/cli/dist/main.js", "devnet", "--chain-only", "--port", String(port), "--home", home],
     {
       env: process.env,
       stdio: ["ignore", "pipe", "pipe"],

@@ -18,7 +18,7 @@ import {
   startNetworkWithNode,
   type TestNetwork,
 } from "../../coordinator/test/fixtures/network.js";
-import { run } from "../src/program.js";
+import { runCli, until } from "./running-cli.js";
 
 const GAS = { gas: 1_000_000n };
 const JAILED = 2;
@@ -77,33 +77,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function cli(argv: string[], key: number, until?: Promise<void>) {
-  let stdout = "";
-  let stderr = "";
-  const done = run(
-    ["--deployment", network.devnet.path, "--rpc", network.devnet.rpcUrl, ...argv],
-    {
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: (text) => {
-        stderr += text;
-      },
-      env: { ROOST_PRIVATE_KEY: privateKeyOf(key) },
-      cwd: dir,
-    },
-    until === undefined ? undefined : () => until,
+const cli = (argv: string[], key: number, stopped?: Promise<void>) =>
+  runCli(
+    { deployment: network.devnet.path, rpcUrl: network.devnet.rpcUrl, cwd: dir },
+    argv,
+    privateKeyOf(key),
+    stopped,
   );
-  return { done, out: () => stdout, err: () => stderr };
-}
-
-async function until(predicate: () => boolean, what: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function settings(name: string, backend: unknown): string {
   const path = join(dir, name);
@@ -173,7 +153,7 @@ describe("a cheating miner", { timeout: 120_000 }, () => {
       await openai.images.generate({ model: IMAGE_MODEL, prompt: `a hen, take ${i}`, size: "256x256" });
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    await until(proposalAgainstCheater, "the slash proposal against the cheater to be on chain");
+    await until(proposalAgainstCheater, "the slash proposal against the cheater to be on chain", 30_000);
 
     // The proposal on chain: its evidence is served by the coordinator and matches its hash.
     const { publicClient } = createRoostClients({

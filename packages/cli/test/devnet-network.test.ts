@@ -9,9 +9,8 @@ import { join } from "node:path";
 import { createRoostClients, type DevnetFile, roostContracts } from "@roost/chain";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../scripts/testing/ports.js";
 import { cai, demoAddress, roost } from "./helpers.js";
-import { type Cli, listening, MAIN, spawnCli } from "./spawn-cli.js";
+import { type Cli, listening, MAIN, spawnDevnet } from "./spawn-cli.js";
 
 const JAILED = 2;
 const CHEATER = "0xBcd4042DE499D14e55001CcbB24a551F3b954096"; // account 10 of the devnet mnemonic
@@ -26,24 +25,11 @@ interface NetworkFile extends DevnetFile {
 }
 
 async function start(...extra: string[]) {
-  const port = await freePort();
-  const cli = spawnCli([
-    "devnet",
-    "--port",
-    String(port),
-    "--coordinator-port",
-    "0",
-    "--web-port",
-    "0",
-    "--home",
-    home,
-    ...extra,
-  ]);
+  const { cli } = await spawnDevnet(home, ...extra);
   running = cli;
-  await cli.waitFor(/Press Ctrl-C to stop\./, 60_000);
   const file = JSON.parse(readFileSync(join(home, "devnet.json"), "utf8")) as NetworkFile;
   const { publicClient } = createRoostClients({ chainId: file.chainId, rpcUrls: [file.rpcUrl] });
-  return { cli, file, port, contracts: roostContracts(file, publicClient) };
+  return { cli, file, contracts: roostContracts(file, publicClient) };
 }
 
 async function stop(cli: Cli) {

@@ -17,7 +17,7 @@ import {
   startNetworkWithNode,
   type TestNetwork,
 } from "../../coordinator/test/fixtures/network.js";
-import { run } from "../src/program.js";
+import { runCli, until } from "./running-cli.js";
 
 const GAS = { gas: 1_000_000n };
 const dir = mkdtempSync(join(tmpdir(), "roost-miner-cli-"));
@@ -42,33 +42,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function cli(argv: string[], key: number, until?: Promise<void>) {
-  let stdout = "";
-  let stderr = "";
-  const done = run(
-    ["--deployment", network.devnet.path, "--rpc", network.devnet.rpcUrl, ...argv],
-    {
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: (text) => {
-        stderr += text;
-      },
-      env: { ROOST_PRIVATE_KEY: privateKeyOf(key) },
-      cwd: dir,
-    },
-    until === undefined ? undefined : () => until,
+const cli = (argv: string[], key: number, stopped?: Promise<void>) =>
+  runCli(
+    { deployment: network.devnet.path, rpcUrl: network.devnet.rpcUrl, cwd: dir },
+    argv,
+    privateKeyOf(key),
+    stopped,
   );
-  return { done, out: () => stdout, err: () => stderr };
-}
-
-async function until(predicate: () => boolean, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe("roost miner", { timeout: 60_000 }, () => {
   it("says exactly what is missing when the operator key is not a registered miner", async () => {

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../../scripts/testing/ports.js";
 
 export const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 export const MAIN = join(REPO, "packages", "cli", "dist", "main.js");
@@ -78,4 +79,29 @@ export function listening(port: number): Promise<boolean> {
     });
     socket.once("error", () => resolve(false));
   });
+}
+
+/**
+ * `roost devnet` on free ports (the chain's, and the coordinator and web server on any free port)
+ * with its state in `home`; resolves once it is ready to serve, with the devnet.json it wrote.
+ */
+export async function spawnDevnet(
+  home: string,
+  ...extra: string[]
+): Promise<{ cli: Cli; deployment: string }> {
+  const port = await freePort();
+  const cli = spawnCli([
+    "devnet",
+    "--port",
+    String(port),
+    "--coordinator-port",
+    "0",
+    "--web-port",
+    "0",
+    "--home",
+    home,
+    ...extra,
+  ]);
+  await cli.waitFor(/Press Ctrl-C to stop\./, 60_000);
+  return { cli, deployment: join(home, "devnet.json") };
 }

@@ -15,10 +15,9 @@ import OpenAI from "openai";
 import { parseEther } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../scripts/testing/ports.js";
 import { run } from "../src/program.js";
 import { cai, demoAddress, demoKey, roost } from "./helpers.js";
-import { type Cli, spawnCli } from "./spawn-cli.js";
+import { type Cli, spawnDevnet } from "./spawn-cli.js";
 
 const STAKER = 8; // no CAI at the start
 const OWNER = 9; // the newcomer who becomes a miner
@@ -46,19 +45,7 @@ const balance = async (index: number) => BigInt((await json(["status", demoAddre
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "roost-story-"));
-  devnet = spawnCli([
-    "devnet",
-    "--port",
-    String(await freePort()),
-    "--coordinator-port",
-    "0",
-    "--web-port",
-    "0",
-    "--home",
-    join(root, ".roost"),
-  ]);
-  await devnet.waitFor(/Press Ctrl-C to stop\./, 60_000);
-  deployment = join(root, ".roost", "devnet.json");
+  ({ cli: devnet, deployment } = await spawnDevnet(join(root, ".roost")));
 }, 90_000);
 
 afterAll(async () => {

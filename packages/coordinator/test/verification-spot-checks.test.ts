@@ -112,6 +112,25 @@ async function imageCheck(
   return task;
 }
 
+/**
+ * Bob runs the first re-run of `taskId` with `answer`, which differs from the original: resolves with
+ * that run once the check has queued its third run.
+ */
+async function disagree(
+  { coordinator, miner }: Awaited<ReturnType<typeof checkingCoordinator>>,
+  taskId: string,
+  answer: (task: LeasedTask) => TaskOutput,
+): Promise<LeasedTask> {
+  const [second] = await take(miner(bob));
+  await miner(bob).result(second as LeasedTask, answer(second as LeasedTask));
+  await waitFor(
+    () => (coordinator.services.spotChecks.get(taskId)?.runs.length ?? 0) === 2,
+    5_000,
+    "third run",
+  );
+  return second as LeasedTask;
+}
+
 describe("spot checks", () => {
   it("re-runs a new miner's result on another owner's miner and pays both once they agree", async () => {
     const setup = await checkingCoordinator();
@@ -236,13 +255,7 @@ describe("spot checks", () => {
     const tasks = [];
     for (let i = 0; i < 2; i++) {
       const task = await imageCheck(setup, [alice, fake]);
-      const [second] = await take(miner(bob));
-      await miner(bob).result(second as LeasedTask, render(second as LeasedTask));
-      await waitFor(
-        () => (coordinator.services.spotChecks.get(task.id)?.runs.length ?? 0) === 2,
-        5_000,
-        "third run",
-      );
+      await disagree(setup, task.id, render);
       const [third] = await take(miner(carol));
       await miner(carol).result(third as LeasedTask, render(third as LeasedTask));
       await verdict(coordinator, task.id, "failed");
@@ -257,13 +270,7 @@ describe("spot checks", () => {
     const setup = await checkingCoordinator();
     const { coordinator, miner } = setup;
     const task = await imageCheck(setup, [alice, (t) => render(t)]);
-    const [second] = await take(miner(bob));
-    await miner(bob).result(second as LeasedTask, fake(second as LeasedTask));
-    await waitFor(
-      () => (coordinator.services.spotChecks.get(task.id)?.runs.length ?? 0) === 2,
-      5_000,
-      "third run",
-    );
+    const second = await disagree(setup, task.id, fake);
     const [third] = await take(miner(carol));
     await miner(carol).result(third as LeasedTask, render(third as LeasedTask, 2));
 
@@ -278,13 +285,7 @@ describe("spot checks", () => {
     const setup = await checkingCoordinator();
     const { coordinator, miner } = setup;
     const task = await imageCheck(setup, [alice, (t) => render(t)]);
-    const [second] = await take(miner(bob));
-    await miner(bob).result(second as LeasedTask, fake(second as LeasedTask));
-    await waitFor(
-      () => (coordinator.services.spotChecks.get(task.id)?.runs.length ?? 0) === 2,
-      5_000,
-      "third run",
-    );
+    await disagree(setup, task.id, fake);
     const [third] = await take(miner(carol));
     await miner(carol).result(third as LeasedTask, { ...render(third as LeasedTask, 0, 5), seed: 1234 }); // a third picture
 
@@ -296,15 +297,9 @@ describe("spot checks", () => {
 
   it("pays neither of two different answers when no third miner answers in time", async () => {
     const setup = await checkingCoordinator({ checkTimeoutMs: 1_000 });
-    const { coordinator, miner } = setup;
+    const { coordinator } = setup;
     const task = await imageCheck(setup, [alice, fake]);
-    const [second] = await take(miner(bob));
-    await miner(bob).result(second as LeasedTask, render(second as LeasedTask));
-    await waitFor(
-      () => (coordinator.services.spotChecks.get(task.id)?.runs.length ?? 0) === 2,
-      5_000,
-      "third run",
-    );
+    await disagree(setup, task.id, render);
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     coordinator.services.spotChecks.sweep();
     expect(coordinator.services.spotChecks.get(task.id)).toMatchObject({
@@ -387,15 +382,9 @@ describe("spot checks", () => {
 
   it("keeps trust and running checks across a restart", async () => {
     const setup = await checkingCoordinator();
-    const { coordinator, miner } = setup;
+    const { coordinator } = setup;
     const task = await imageCheck(setup, [alice, fake]);
-    const [second] = await take(miner(bob));
-    await miner(bob).result(second as LeasedTask, render(second as LeasedTask));
-    await waitFor(
-      () => (coordinator.services.spotChecks.get(task.id)?.runs.length ?? 0) === 2,
-      5_000,
-      "third run",
-    );
+    await disagree(setup, task.id, render);
     await coordinator.stop();
 
     const again = await startTestCoordinator({

@@ -9,6 +9,7 @@ import { createDigestSigner } from "@roost/chain";
 import type { LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_CONFIG } from "../../coordinator/src/config.js";
 import {
   type AppCoordinator,
   startAppCoordinator,
@@ -41,7 +42,12 @@ async function miner(
   coordinator: AppCoordinator,
   account: LocalAccount,
   backend: ScriptedChat,
-  options: { endpoint?: string; logger?: MinerLogger; onReceipt?: (r: ResultResponse) => void } = {},
+  options: {
+    endpoint?: string;
+    logger?: MinerLogger;
+    onReceipt?: (r: ResultResponse) => void;
+    receiptRefreshMs?: number;
+  } = {},
 ): Promise<MinerNode> {
   const node = await startMiner({
     account,
@@ -56,6 +62,7 @@ async function miner(
     pollWaitMs: 1000,
     hardware: { cpu: "test" },
     ...(options.onReceipt === undefined ? {} : { onReceipt: (_, r) => options.onReceipt?.(r) }),
+    ...(options.receiptRefreshMs === undefined ? {} : { receiptRefreshMs: options.receiptRefreshMs }),
   });
   nodes.push(node);
   await online(coordinator, account.address);
@@ -110,6 +117,22 @@ describe("miner node", { timeout: 30_000 }, () => {
     expect(kept?.coordinator).toBe(coordinator.operator.toLowerCase());
     expect(kept?.cumulativeAmount).toBe(BigInt(receipts[1]?.receipt?.cumulativeAmount ?? -1));
     expect(kept?.tasks).toBe(2);
+  });
+
+  it("learns of pay that arrives after a spot check, by fetching its latest receipt", async () => {
+    // Checks on: each new miner's greedy answers are re-run by the other, and paid after the verdict.
+    const coordinator = await startAppCoordinator({
+      config: { verification: { ...DEFAULT_CONFIG.verification, spotCheckRate: 0 } },
+    });
+    const [a, b] = coordinator.miners as [LocalAccount, LocalAccount];
+    const nodeA = await miner(coordinator, a, scriptedChat(), { receiptRefreshMs: 200 });
+    const nodeB = await miner(coordinator, b, scriptedChat(), { receiptRefreshMs: 200 });
+    expect((await ask(coordinator, "checked")).choices[0]?.message.content).toBe("echo: checked");
+    // The answer's own receipt did not include it (held); a later fetch does, for both miners.
+    const paid = () =>
+      [nodeA, nodeB].reduce((sum, node) => sum + (node.journal.receipts()[0]?.cumulativeAmount ?? 0n), 0n);
+    await waitFor(() => paid() === 2n * 10n ** 16n, 10_000, "the original and the check to be paid");
+    expect(coordinator.services.spotChecks.counts().passed).toBe(1);
   });
 
   it("refuses a signer whose key is not the account's, before opening anything", async () => {

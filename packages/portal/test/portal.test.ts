@@ -3,17 +3,16 @@
 // unstakes part, waits out the devnet's unbonding period and withdraws; languages, right-to-left
 // Persian and keyboard use. Screenshots of each page go to packages/portal/test-results/.
 /// <reference lib="dom" />
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../scripts/testing/ports.js";
+import { launchChromium } from "../../../scripts/testing/chromium.js";
 import { roost } from "../../cli/test/helpers.js";
-import { type Cli, spawnCli } from "../../cli/test/spawn-cli.js";
+import { type Cli, spawnDevnet } from "../../cli/test/spawn-cli.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = fileURLToPath(new URL("../test-results/", import.meta.url));
 const NEWCOMER = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f"; // demo account #8: no CAI, no need for ETH
 const MINER = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"; // the devnet's miner 1
@@ -25,36 +24,11 @@ let page: Page;
 let web: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
   root = mkdtempSync(join(tmpdir(), "roost-portal-"));
   mkdirSync(SHOTS, { recursive: true });
-  devnet = spawnCli([
-    "devnet",
-    "--port",
-    String(await freePort()),
-    "--coordinator-port",
-    "0",
-    "--web-port",
-    "0",
-    "--home",
-    join(root, ".roost"),
-  ]);
-  await devnet.waitFor(/Press Ctrl-C to stop\./, 60_000);
+  ({ cli: devnet } = await spawnDevnet(join(root, ".roost")));
   web = (JSON.parse(readFileSync(join(root, ".roost", "devnet.json"), "utf8")) as { web: string }).web;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ locale: "en-US" });
 }, 90_000);
 

@@ -1,5 +1,5 @@
 import { allLocks, allPositions, formatCai, formatDuration, type RoostContracts } from "@roost/chain";
-import { stakingAbi } from "@roost/protocol";
+import { PERMIT_TYPES, stakingAbi } from "@roost/protocol";
 import type { Command } from "commander";
 import { type Address, type LocalAccount, type PublicClient, parseEventLogs, parseSignature } from "viem";
 import { type Context, chainTime } from "../context.js";
@@ -160,15 +160,7 @@ async function signPermit(
   const deadline = now + 3600n; // chain time: a devnet's clock may have been moved ahead
   const signature = await account.signTypedData({
     domain: { name, version: "1", chainId, verifyingContract: token.address },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
+    types: PERMIT_TYPES,
     primaryType: "Permit",
     message: { owner: account.address, spender: staking.address, value: amount, nonce, deadline },
   });

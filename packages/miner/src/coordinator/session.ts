@@ -3,7 +3,7 @@ import type { Backend } from "../backends/backend.js";
 import { backoffDelay, sleep } from "../node/backoff.js";
 import type { CapacityPool } from "../scheduling/capacity.js";
 import { runTask, submitSigned, type TaskRunDeps } from "../tasks/run-task.js";
-import { CoordinatorApiError, type CoordinatorClient } from "./client.js";
+import { CoordinatorApiError, type CoordinatorClient, type SignedReceipt } from "./client.js";
 
 export interface SessionOptions extends Omit<TaskRunDeps, "client"> {
   /** Each backend with the pool of its slots, shared by all sessions. */
@@ -17,7 +17,17 @@ export interface SessionOptions extends Omit<TaskRunDeps, "client"> {
    * resumes the journal leaves alone a task an earlier session for the same coordinator still runs.
    */
   running: Set<string>;
+  /**
+   * The coordinator's latest receipt, asked for every `receiptRefreshMs` (default 15 s) while the
+   * session runs: a result under a spot check is paid after its answer came back, so only a fresh
+   * receipt brings that pay (and the auto-redeemer would otherwise never see it).
+   */
+  onLatestReceipt?: (receipt: SignedReceipt) => void;
+  receiptRefreshMs?: number;
 }
+
+/** How often the latest receipt is fetched, by default. */
+const RECEIPT_REFRESH_MS = 15_000;
 
 const taskKey = (coordinator: string, taskId: string) => `${coordinator}:${taskId}`.toLowerCase();
 
@@ -33,6 +43,8 @@ export class CoordinatorSession {
   readonly #tasks = new Set<Promise<void>>();
   readonly #stopped = new AbortController();
   #loop: Promise<void> | undefined;
+  /** When the latest receipt was last asked for (ms; 0: never). */
+  #receiptAt = 0;
 
   constructor(client: CoordinatorClient, options: SessionOptions) {
     this.client = client;
@@ -112,6 +124,7 @@ export class CoordinatorSession {
         );
         failures = 0;
         for (const task of tasks) this.#accept(task);
+        await this.#refreshReceipt();
       } catch (error) {
         if (signal.aborted) break;
         // A session that ended is renewed at once; a refused login (bad signature, unknown miner) is
@@ -124,6 +137,19 @@ export class CoordinatorSession {
         logger.warn(`${this.#name}: ${(error as Error).message}; retrying in ${(delay / 1000).toFixed(1)} s`);
         await sleep(delay, signal);
       }
+    }
+  }
+
+  /** Fetches the latest receipt when the last fetch is older than the refresh period (none yet: 404). */
+  async #refreshReceipt(): Promise<void> {
+    const { onLatestReceipt, receiptRefreshMs = RECEIPT_REFRESH_MS } = this.#options;
+    if (onLatestReceipt === undefined || Date.now() - this.#receiptAt < receiptRefreshMs) return;
+    this.#receiptAt = Date.now();
+    try {
+      onLatestReceipt(await this.client.receipt());
+    } catch (error) {
+      // Nothing earned here yet (404), or a failed read: the next refresh asks again.
+      if (!(error instanceof CoordinatorApiError)) throw error;
     }
   }
 

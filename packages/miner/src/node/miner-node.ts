@@ -2,7 +2,7 @@ import type { DigestSigner } from "@roost/chain";
 import type { RoostDomainParams } from "@roost/protocol";
 import type { Address, LocalAccount } from "viem";
 import type { Backend } from "../backends/backend.js";
-import { CoordinatorClient, type ResultResponse } from "../coordinator/client.js";
+import { CoordinatorClient, type ResultResponse, type SignedReceipt } from "../coordinator/client.js";
 import { CoordinatorSession } from "../coordinator/session.js";
 import { AutoRedeemer, type RedemptionOptions } from "../earnings/auto-redeem.js";
 import { receiptProblem, storedReceipt } from "../earnings/receipt-check.js";
@@ -42,6 +42,8 @@ export interface MinerNodeOptions {
   logger: MinerLogger;
   sharePolicy?: SharePolicy;
   pollWaitMs?: number;
+  /** How often each coordinator's latest receipt is fetched (results paid after a spot check). Default 15 s. */
+  receiptRefreshMs?: number;
   hardware?: Record<string, string | number | boolean>;
   /** Each accepted result's answer, with the coordinator's updated receipt. */
   onReceipt?: (coordinator: Address, response: ResultResponse) => void;
@@ -82,20 +84,21 @@ export async function startMiner(options: MinerNodeOptions): Promise<MinerNode> 
     options.redemption === undefined
       ? undefined
       : new AutoRedeemer(journal, account.address, options.redemption, logger, signal);
+  /** Keeps a receipt PaymentEscrow would pay (a newer total replaces the journal's). */
+  const keep = (coordinator: Address, receipt: SignedReceipt) => {
+    const expected = { coordinator, miner: account.address, domain: options.receiptDomain };
+    const problem = receiptProblem(receipt, expected);
+    if (problem === undefined) {
+      const stored = storedReceipt(coordinator, receipt);
+      journal.recordReceipt(stored);
+      redeemer?.noteReceipt(coordinator, stored.cumulativeAmount);
+    } else
+      logger.warn(
+        `coordinator ${coordinator} sent a receipt PaymentEscrow would not pay (${problem}): not kept`,
+      );
+  };
   const keepReceipt = (coordinator: Address, response: ResultResponse) => {
-    const { receipt } = response;
-    if (receipt !== null) {
-      const expected = { coordinator, miner: account.address, domain: options.receiptDomain };
-      const problem = receiptProblem(receipt, expected);
-      if (problem === undefined) {
-        const stored = storedReceipt(coordinator, receipt);
-        journal.recordReceipt(stored);
-        redeemer?.noteReceipt(coordinator, stored.cumulativeAmount);
-      } else
-        logger.warn(
-          `coordinator ${coordinator} sent a receipt PaymentEscrow would not pay (${problem}): not kept`,
-        );
-    }
+    if (response.receipt !== null) keep(coordinator, response.receipt);
     options.onReceipt?.(coordinator, response);
   };
 
@@ -123,7 +126,9 @@ export async function startMiner(options: MinerNodeOptions): Promise<MinerNode> 
       running,
       hardware: options.hardware ?? {},
       pollWaitMs: options.pollWaitMs ?? 25_000,
+      ...(options.receiptRefreshMs === undefined ? {} : { receiptRefreshMs: options.receiptRefreshMs }),
       onReceipt: (response: ResultResponse) => keepReceipt(target.address, response),
+      onLatestReceipt: (receipt: SignedReceipt) => keep(target.address, receipt),
     });
     session.start();
     return session;

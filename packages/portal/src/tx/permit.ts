@@ -1,4 +1,5 @@
 import { caiTokenAbi } from "@roost/protocol/abis";
+import { PERMIT_TYPES } from "@roost/protocol/permit";
 import { type Address, type PublicClient, parseSignature, type WalletClient } from "viem";
 
 /**
@@ -23,15 +24,7 @@ export async function signPermit(
   const signature = await wallet.signTypedData({
     account: owner,
     domain: { name, version: "1", chainId: await client.getChainId(), verifyingContract: token },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
+    types: PERMIT_TYPES,
     primaryType: "Permit",
     message: { owner, spender, value, nonce, deadline },
   });
