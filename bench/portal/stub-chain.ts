@@ -1,6 +1,8 @@
 // A JSON-RPC endpoint answering the reads the portal's Stake page makes, for a network of `nodes`
 // registered nodes: enough to measure the portal's own work on a table of 10,000 (registering 10,000
 // nodes on anvil would measure anvil). Everything else it refuses, as a node refuses an unknown call.
+
+import type { Deployment } from "@roost/chain";
 import { caiTokenAbi, faucetAbi, stakingAbi } from "@roost/protocol/abis";
 import {
   type Abi,
@@ -13,13 +15,7 @@ import {
 
 export interface StubChain {
   chainId: number;
-  contracts: {
-    CAIToken: Address;
-    Staking: Address;
-    Faucet: Address;
-    PaymentEscrow: Address;
-    Disputes: Address;
-  };
+  contracts: Deployment["contracts"];
   answer(request: { id: number; method: string; params?: unknown[] }): unknown;
 }
 
