@@ -13,6 +13,9 @@ import { account, MINERS, startNetworkWithNode, type TestNetwork } from "./fixtu
 
 const MODEL = "roost-demo-chat";
 const JAILED = 2;
+const ACTIVE = 1;
+/** An explicit gas limit: estimates made a second before the block miss the emission accrual's writes. */
+const GAS = { gas: 1_000_000n };
 let network: TestNetwork;
 let node: CoordinatorNode;
 let stop: () => Promise<void>;
@@ -73,5 +76,34 @@ describe("equivocation", { timeout: 30_000 }, () => {
     expect(miner.status).toBe(JAILED);
     expect(miner.selfStake).toBe(parseEther("14000")); // 30% of 20,000 slashed
     expect(await chain.token.read.balanceOf([services.operator])).toBeGreaterThan(finderBefore); // finder's fee
+
+    // Its owner restores the self-stake and unjails it after the jail period: active on Staking again,
+    // but the key is marked, and this coordinator gives it no more work.
+    const owner = MINERS[0].owner;
+    await network.send(owner, (c) =>
+      c.token.write.approve([network.devnet.file.contracts.Staking, parseEther("6000")]),
+    );
+    await network.send(owner, (c) => c.staking.write.stake([minerAccount.address, parseEther("6000")], GAS));
+    await network.devnet.advanceTime(3_600);
+    await network.send(owner, (c) => c.staking.write.unjail([minerAccount.address], GAS));
+    expect((await chain.staking.read.getNode([minerAccount.address])).status).toBe(ACTIVE);
+    const seen = Date.now() + 15_000;
+    while (!node.registry.eligible(minerAccount.address)) {
+      if (Date.now() > seen) throw new Error("the registry did not see the unjail");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // The coordinator reads Disputes' marks every 5 s.
+    const marked = Date.now() + 15_000;
+    while (services.chain.eligible(minerAccount.address)) {
+      if (Date.now() > marked) throw new Error("the coordinator still gives the marked key work");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const again = new MinerClient({
+      baseUrl: node.url,
+      account: minerAccount,
+      coordinator: services.operator,
+      disputesDomain: services.disputesDomain,
+    });
+    await expect(again.login()).rejects.toMatchObject({ status: 403, code: "not_eligible" });
   });
 });

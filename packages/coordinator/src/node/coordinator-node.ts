@@ -5,12 +5,13 @@ import { createRoostClients, type Deployment, Role, roostContracts, Status } fro
 import type { FastifyInstance } from "fastify";
 import type { Hex } from "viem";
 import { privateKeyToAccount, privateKeyToAddress } from "viem/accounts";
+import { EquivocationMarks } from "../chain/equivocation-marks.js";
 import { MinerRegistry } from "../chain/registry.js";
 import type { CoordinatorConfig } from "../config.js";
 import { EscrowWatch } from "../payments/escrow-watch.js";
 import { parsePriceTable } from "../payments/prices.js";
 import { buildServer, closeServer } from "../server.js";
-import type { CoordinatorServices } from "../services.js";
+import type { ChainView, CoordinatorServices } from "../services.js";
 import { startCheckpointer } from "../store/checkpointer.js";
 import { openDatabase } from "../store/database.js";
 import { DisputesOutbox } from "../verification/disputes-outbox.js";
@@ -46,6 +47,8 @@ const SWEEP_MS = 1_000;
 const PURGE_MS = 60_000;
 /** How often proofs and proposals Disputes has not taken yet are sent again. */
 const DISPUTES_RETRY_MS = 60_000;
+/** How often Disputes is asked for newly marked (equivocating) operator keys. */
+const MARKS_POLL_MS = 5_000;
 /** How often running spot checks are reviewed (time-outs, failed re-runs, work left by a restart). */
 const SPOT_CHECK_SWEEP_MS = 5_000;
 
@@ -69,6 +72,22 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     onChange: (miner) => onMinerChange(miner.operator),
   });
   await registry.start();
+  const marks = new EquivocationMarks({
+    publicClient,
+    disputes: deployment.contracts.Disputes,
+    fromBlock: BigInt(deployment.block),
+    pollMs: MARKS_POLL_MS,
+    maxBlockRange: 2_000,
+    onMarked: (miner) => onMinerChange(miner),
+  });
+  marks.start();
+  // The registry's view, less the operator keys Disputes marked for equivocation: never work again.
+  const chain: ChainView = {
+    eligible: (miner) => registry.eligible(miner) && !marks.has(miner),
+    weight: (miner) => (marks.has(miner) ? 0 : registry.weight(miner)),
+    owner: (miner) => registry.owner(miner),
+    status: () => registry.status(),
+  };
 
   mkdirSync(dirname(config.database), { recursive: true });
   // Group commit: the server holds every answer until the writes it acknowledges are committed.
@@ -77,7 +96,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   const services = createServices({
     config,
     db,
-    chain: registry,
+    chain,
     operatorKey: options.operatorKey,
     chainId: deployment.chainId,
     contracts: deployment.contracts,
@@ -209,6 +228,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       await outbox.stop();
       await closeServer(server);
       await registry.stop();
+      await marks.stop();
       await checkpointer.stop();
       db.close();
     })();
