@@ -10,6 +10,7 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
+import { padGasEstimate } from "./gas-margin.js";
 
 /** How the clients ride out a flaky RPC: failover across URLs, then retries with backoff. */
 export interface RpcOptions {
@@ -56,23 +57,32 @@ export interface RoostClients {
 }
 
 /**
- * Adds a margin to every gas estimate: `margin` times the estimate plus `extra`. Staking's reward
- * accrual writes more storage once the block time has moved on since the last update, so an estimate
- * taken in the same second as the previous transaction can fall short when the transaction is mined a
- * second later (out of gas, seen about one time in ten on anvil). Those writes cost the same whatever
- * the transaction, so a percentage alone fell short on small ones (an unjail under load); hence the
- * fixed part too. Unused gas is not paid for.
+ * Adds a margin to every gas estimate (see padGasEstimate), and gives a transaction sent without a
+ * limit (an account the node signs for: an impersonated or unlocked one, which viem does not estimate
+ * for) a padded estimate of its own, instead of the node's bare one.
  */
 export function withGasMargin(transport: Transport, margin = 1.3, extra = 50_000n): Transport {
-  const percent = BigInt(Math.round(margin * 100));
+  const pad = (estimate: unknown) =>
+    `0x${padGasEstimate(BigInt(estimate as string), margin, extra).toString(16)}`;
   return (params) => {
     const inner = transport(params);
+    const request = inner.request as (
+      a: { method: string; params?: unknown },
+      o?: unknown,
+    ) => Promise<unknown>;
     return {
       ...inner,
       request: (async (args: { method: string; params?: unknown }, options?: unknown) => {
-        const result = await (inner.request as (a: unknown, o?: unknown) => Promise<unknown>)(args, options);
+        if (args.method === "eth_sendTransaction" && Array.isArray(args.params)) {
+          const [tx, ...rest] = args.params as [Record<string, unknown>, ...unknown[]];
+          if (tx !== undefined && tx.gas === undefined) {
+            const estimate = await request({ method: "eth_estimateGas", params: [tx] }, options);
+            return request({ ...args, params: [{ ...tx, gas: pad(estimate) }, ...rest] }, options);
+          }
+        }
+        const result = await request(args, options);
         if (args.method !== "eth_estimateGas" || typeof result !== "string") return result;
-        return `0x${((BigInt(result) * percent) / 100n + extra).toString(16)}`;
+        return pad(result);
       }) as typeof inner.request,
     };
   };

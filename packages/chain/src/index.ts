@@ -7,6 +7,7 @@ export * from "./deployment.js";
 export * from "./devnet.js";
 export * from "./errors.js";
 export * from "./fast-ecdsa.js";
+export * from "./gas-margin.js";
 export * from "./keys.js";
 export * from "./keystore.js";
 export * from "./mined-revert.js";

@@ -37,6 +37,7 @@ const SQL = {
     WHERE r.task_id = ? ORDER BY t.seq`,
   checkOfRun: "SELECT task_id FROM spot_check_runs WHERE run_task_id = ?",
   running: "SELECT task_id FROM spot_checks WHERE status = 'running' ORDER BY created_at",
+  isRunning: "SELECT 1 FROM spot_checks WHERE task_id = ? AND status = 'running'",
   settle: `UPDATE spot_checks SET status = ?, verdict = ?, updated_at = ?
     WHERE task_id = ? AND status = 'running'`,
   counts: "SELECT status, count(*) AS n FROM spot_checks GROUP BY status",
@@ -84,6 +85,11 @@ export class SpotCheckStore {
   /** The original task a re-run belongs to, if `runTaskId` is one. */
   checkOfRun(runTaskId: string): Hex | undefined {
     return (this.#sql.checkOfRun.get(runTaskId.toLowerCase()) as { task_id: Hex } | undefined)?.task_id;
+  }
+
+  /** Whether the check of `taskId` still waits for its verdict (one indexed read). */
+  isRunning(taskId: string): boolean {
+    return this.#sql.isRunning.get(taskId.toLowerCase()) !== undefined;
   }
 
   /** Checks without a verdict yet, oldest first. */

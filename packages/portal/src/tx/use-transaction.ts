@@ -1,3 +1,4 @@
+import { padGasEstimate } from "@roost/chain/gas-margin";
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 import type { Abi, Address, Hash, WalletClient } from "viem";
@@ -5,8 +6,8 @@ import { usePublicClient, useWalletClient } from "wagmi";
 import { explainTxError } from "./explain";
 
 // A transaction as the user lives it: waiting for their signature, sent and waiting for its block,
-// confirmed, or refused with the contract's reason in words. Each call is simulated first, so a call
-// that would revert is refused before the wallet is asked to sign it.
+// confirmed, or refused with the contract's reason in words. Each call's gas is estimated first (with
+// @roost/chain's margin), so a call that would revert is refused before the wallet is asked to sign it.
 
 export interface ContractCall {
   address: Address;
@@ -30,7 +31,7 @@ export function useTransaction() {
 
   /**
    * Runs `calls` in order, or the calls `prepare` makes after the wallet signed what they need (a
-   * permit): each is simulated, signed, sent and waited for.
+   * permit): each is estimated, signed, sent and waited for.
    */
   const run = useCallback(
     async (
@@ -47,19 +48,12 @@ export function useTransaction() {
         for (const [i, call] of calls.entries()) {
           const steps = calls.length;
           setState({ status: "signing", step: i + 1, steps });
-          const { request } = await publicClient.simulateContract({
-            ...call,
-            account: walletClient.account,
-          } as never);
-          // A gas limit with a margin: Staking's reward accrual writes cost what they cost whatever the
-          // call, so a bare estimate made a block early can fall short (as @roost/chain's withGasMargin).
-          const estimate = await publicClient.estimateContractGas({
-            ...call,
-            account: walletClient.account,
-          } as never);
+          // The estimate doubles as the simulation: a call that would revert throws here, decoded.
+          const request = { ...call, account: walletClient.account } as never;
+          const estimate = await publicClient.estimateContractGas(request);
           const hash = await walletClient.writeContract({
             ...(request as object),
-            gas: (estimate * 13n) / 10n + 50_000n,
+            gas: padGasEstimate(estimate),
           } as never);
           setState({ status: "pending", hash, step: i + 1, steps });
           const receipt = await publicClient.waitForTransactionReceipt({ hash });
